@@ -1,0 +1,45 @@
+"""``flask returns ...``: the commands a shop owner runs."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from . import schema
+from .state import get_state
+
+returns_cli = AppGroup("returns", help="Customer returns (flask-returns).")
+
+
+@returns_cli.group("db")
+def db_group() -> None:
+    """The returns tables' migrations (own version table, beside the host's)."""
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    return get_state().db.engine
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    schema.upgrade(_engine(), revision)
+    click.echo(f"returns schema at {schema.current_revision(_engine())}")
+
+
+@db_group.command("downgrade")
+@click.argument("revision", default="-1")
+def db_downgrade(revision: str) -> None:
+    """Undo migrations down to REVISION (default: one step; 'base' removes every table)."""
+    schema.downgrade(_engine(), revision)
+    click.echo(f"returns schema at {schema.current_revision(_engine()) or 'base (no tables)'}")
+
+
+@db_group.command("current")
+def db_current() -> None:
+    """Show the applied revision and whether it is the newest."""
+    current = schema.current_revision(_engine())
+    head = schema.head_revision()
+    state = "up to date" if current == head else f"behind (newest is {head})"
+    click.echo(f"{current or 'base (no tables)'}: {state}")

@@ -1,0 +1,238 @@
+"""Every ``RETURNS_*`` setting, in one place, checked when the app starts.
+
+A wrong setting should stop ``init_app`` with a message that names the key,
+not surface later as a 500 in front of a customer. The README's settings table
+is checked against :data:`SETTINGS` by the test suite, so the two stay in step.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+
+from .errors import ConfigurationError
+
+DEFAULT_REASONS = (
+    "damaged",
+    "defective",
+    "wrong_item",
+    "not_as_described",
+    "size_fit",
+    "changed_mind",
+    "arrived_late",
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One documented setting: its default and the check its value must pass."""
+
+    key: str
+    default: Any
+    doc: str
+    check: Callable[[str, Any], Any]
+
+
+def _int_at_least(minimum: int) -> Callable[[str, Any], int]:
+    def check(key: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise ConfigurationError(f"{key} must be an integer >= {minimum}, got {value!r}")
+        return value
+
+    return check
+
+
+def _choice(*choices: str) -> Callable[[str, Any], str]:
+    def check(key: str, value: Any) -> str:
+        if value not in choices:
+            raise ConfigurationError(f"{key} must be one of {', '.join(choices)}; got {value!r}")
+        return value
+
+    return check
+
+
+def _optional_str(key: str, value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ConfigurationError(f"{key} must be a string or None, got {value!r}")
+    return value or None
+
+
+def _str(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigurationError(f"{key} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _url_prefix(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+", value):
+        raise ConfigurationError(
+            f"{key} must look like '/returns' (no trailing slash), got {value!r}"
+        )
+    return value
+
+
+_SLUG = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
+def _reason_codes(key: str, value: Any) -> tuple[str, ...]:
+    if (
+        isinstance(value, str)
+        or not value
+        or not all(isinstance(code, str) and _SLUG.fullmatch(code) for code in value)
+    ):
+        raise ConfigurationError(
+            f"{key} must be a non-empty list of lower-case codes such as 'damaged', got {value!r}"
+        )
+    if len(set(value)) != len(value):
+        raise ConfigurationError(f"{key} lists a reason twice: {value!r}")
+    return tuple(value)
+
+
+def _locale_list(key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not value:
+        raise ConfigurationError(f"{key} must be a non-empty list of locale codes, got {value!r}")
+    for code in value:
+        _locale(key, code)
+    return tuple(value)
+
+
+def _locale(key: str, value: Any) -> str:
+    try:
+        Locale.parse(value)
+    except (TypeError, ValueError, UnknownLocaleError):
+        raise ConfigurationError(f"{key}: {value!r} is not a locale code Babel knows") from None
+    return value
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "RETURNS_URL_PREFIX",
+        "/returns",
+        "Where the blueprint is mounted.",
+        _url_prefix,
+    ),
+    Setting(
+        "RETURNS_LAYOUT_TEMPLATE",
+        "returns/layout.html",
+        "The template every returns page extends; point it at a host template that "
+        "defines the blocks `title` and `returns_content` to wear the shop's own layout.",
+        _str,
+    ),
+    Setting(
+        "RETURNS_SHOP_NAME",
+        "Shop",
+        "Shown to customers in page titles, emails and documents.",
+        _str,
+    ),
+    Setting(
+        "RETURNS_LOCALES",
+        ("en", "pl"),
+        "Languages offered to customers. Each needs a catalog (English is the source).",
+        _locale_list,
+    ),
+    Setting(
+        "RETURNS_DEFAULT_LOCALE",
+        "en",
+        "Language used when neither the customer, the host's selector nor the browser "
+        "names a supported one.",
+        _locale,
+    ),
+    Setting(
+        "RETURNS_WINDOW_DAYS",
+        30,
+        "Days after delivery (or after the order, when no delivery date is known) "
+        "during which a return can be requested.",
+        _int_at_least(0),
+    ),
+    Setting(
+        "RETURNS_REASONS",
+        DEFAULT_REASONS,
+        "Reason codes a customer chooses from, in display order.",
+        _reason_codes,
+    ),
+    Setting(
+        "RETURNS_PHOTO_REQUIRED_REASONS",
+        ("damaged", "defective", "wrong_item"),
+        "Reasons that need at least one photo.",
+        lambda key, value: tuple(value),
+    ),
+    Setting(
+        "RETURNS_REFUND_TIMING",
+        "receipt",
+        "`receipt`: refund once the goods are back; `authorization`: refund as soon as "
+        "the return is authorized.",
+        _choice("receipt", "authorization"),
+    ),
+    Setting(
+        "RETURNS_STORAGE_PATH",
+        None,
+        "Folder for photos and documents; default `<instance_path>/returns-files`. "
+        "Never a folder under `static/`.",
+        _optional_str,
+    ),
+    Setting(
+        "RETURNS_STRIPE_API_KEY",
+        None,
+        "Stripe secret key used for refunds (`sk_test_...` or a restricted key).",
+        _optional_str,
+    ),
+    Setting(
+        "RETURNS_STRIPE_API_BASE",
+        None,
+        "Another Stripe API address, e.g. a local test server; None means Stripe itself.",
+        _optional_str,
+    ),
+)
+
+KEYS = frozenset(setting.key for setting in SETTINGS)
+
+
+@dataclass(frozen=True)
+class ReturnsSettings:
+    """The checked settings of one app, read once at start-up."""
+
+    values: Mapping[str, Any]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    @property
+    def url_prefix(self) -> str:
+        return self.values["RETURNS_URL_PREFIX"]
+
+
+def load_settings(config: dict[str, Any]) -> ReturnsSettings:
+    """Fill in defaults with ``setdefault`` and check every value.
+
+    Raises :class:`ConfigurationError` naming the key on the first bad value and on
+    unknown ``RETURNS_*`` keys, which are nearly always typos.
+    """
+    if not config.get("SECRET_KEY"):
+        raise ConfigurationError(
+            "flask-returns signs customer links and forms: set the app's SECRET_KEY"
+        )
+    unknown = sorted(k for k in config if k.startswith("RETURNS_") and k not in KEYS)
+    if unknown:
+        raise ConfigurationError(f"Unknown setting(s): {', '.join(unknown)}")
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        config.setdefault(setting.key, setting.default)
+        values[setting.key] = setting.check(setting.key, config[setting.key])
+    _check_together(values)
+    return ReturnsSettings(values)
+
+
+def _check_together(values: dict[str, Any]) -> None:
+    unknown = set(values["RETURNS_PHOTO_REQUIRED_REASONS"]) - set(values["RETURNS_REASONS"])
+    if unknown:
+        raise ConfigurationError(
+            "RETURNS_PHOTO_REQUIRED_REASONS names reasons missing from RETURNS_REASONS: "
+            + ", ".join(sorted(unknown))
+        )
+    if values["RETURNS_DEFAULT_LOCALE"] not in values["RETURNS_LOCALES"]:
+        raise ConfigurationError("RETURNS_DEFAULT_LOCALE must be one of RETURNS_LOCALES")

@@ -1,0 +1,58 @@
+"""The ``Returns`` extension object: wiring only, no per-app state of its own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from .cli import returns_cli
+from .config import load_settings
+from .errors import ConfigurationError
+from .i18n import available_locales
+from .orders import OrderSource
+from .state import ReturnsState
+from .views import create_blueprint
+
+
+class Returns:
+    """Mount customer returns on a Flask app.
+
+    ``Returns(app, orders=MyOrders())`` or, in an app factory,
+    ``returns = Returns(orders=MyOrders())`` then ``returns.init_app(app)``.
+    The host's Flask-SQLAlchemy instance is found in ``app.extensions`` unless
+    given as ``db``; the extension never creates its own.
+    """
+
+    def __init__(
+        self, app: Flask | None = None, *, orders: OrderSource | None = None, db: Any = None
+    ) -> None:
+        self._orders = orders
+        self._db = db
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask, *, orders: OrderSource | None = None, db: Any = None) -> None:
+        orders = orders if orders is not None else self._orders
+        if not isinstance(orders, OrderSource):
+            raise ConfigurationError(
+                "flask-returns needs the host's orders: Returns(app, orders=...) with an "
+                "object that has find_order(number, email) and get_order(reference)"
+            )
+        db = db if db is not None else self._db
+        if db is None:
+            db = app.extensions.get("sqlalchemy")
+        if db is None or not hasattr(db, "session"):
+            raise ConfigurationError(
+                "flask-returns uses the host's Flask-SQLAlchemy: initialise SQLAlchemy(app) "
+                "before Returns, or pass db=..."
+            )
+        settings = load_settings(app.config)
+        missing = set(settings["RETURNS_LOCALES"]) - available_locales()
+        if missing:
+            raise ConfigurationError(
+                f"RETURNS_LOCALES names languages without a catalog: {', '.join(sorted(missing))}"
+            )
+        app.extensions["returns"] = ReturnsState(settings=settings, orders=orders, db=db)
+        app.register_blueprint(create_blueprint(), url_prefix=settings.url_prefix)
+        app.cli.add_command(returns_cli)

@@ -1,0 +1,129 @@
+"""The extension's own Babel domain and how a customer's language is chosen.
+
+Messages live in the ``flask_returns`` domain, so the host's ``Babel()``, its
+catalogs and its locale selector stay its own. Inside our pages the language is,
+in order: an explicit ``?lang=`` (remembered in the session), the host's
+selector, the browser's Accept-Language, then ``RETURNS_DEFAULT_LOCALE``. Mail
+and documents are rendered with :func:`using_locale` in the customer's stored
+language, whoever triggered them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
+
+from babel import Locale, UnknownLocaleError
+from babel.support import NullTranslations, Translations
+from flask import current_app, g, has_app_context, has_request_context, request, session
+from flask_babel import Domain, get_babel
+from flask_babel import get_locale as host_locale
+
+from .paths import translations_folder
+
+DOMAIN = "flask_returns"
+SESSION_KEY = "returns_lang"
+# Languages written right to left; pages and documents flip their layout for them.
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
+
+_forced_locale: ContextVar[str | None] = ContextVar("returns_forced_locale", default=None)
+
+
+@cache
+def _catalog(locale: str) -> NullTranslations:
+    return Translations.load(str(translations_folder()), [locale], DOMAIN)
+
+
+class ReturnsDomain(Domain):
+    """A Flask-Babel domain whose language is ours (see :func:`current_locale`)."""
+
+    def get_translations(self) -> NullTranslations:
+        return _catalog(str(current_locale()))
+
+
+domain = ReturnsDomain(domain=DOMAIN)
+gettext = domain.gettext
+ngettext = domain.ngettext
+lazy_gettext = domain.lazy_gettext
+_ = gettext
+
+
+def available_locales() -> frozenset[str]:
+    """Locales that have a compiled catalog, plus English, the source language."""
+    folder = translations_folder()
+    found = {p.parent.parent.name for p in folder.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")}
+    return frozenset(found | {"en"})
+
+
+def supported_locales() -> tuple[str, ...]:
+    return tuple(current_app.config["RETURNS_LOCALES"])
+
+
+def match_locale(code: str | None, supported: tuple[str, ...] | None = None) -> str | None:
+    """``code`` as one of the supported locales (``pl_PL`` -> ``pl``), or None."""
+    if not code or not isinstance(code, str) or len(code) > 35:
+        return None
+    supported = supported if supported is not None else supported_locales()
+    try:
+        parsed = Locale.parse(code.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return None
+    for candidate in (str(parsed), parsed.language):
+        if candidate in supported:
+            return candidate
+    return None
+
+
+def _default_locale() -> str:
+    if has_app_context():
+        return current_app.config["RETURNS_DEFAULT_LOCALE"]
+    return "en"
+
+
+def _negotiate() -> str:
+    supported = supported_locales()
+    asked = match_locale(request.args.get("lang"), supported)
+    if asked:
+        session[SESSION_KEY] = asked
+        return asked
+    remembered = match_locale(session.get(SESSION_KEY), supported)
+    if remembered:
+        return remembered
+    if "babel" in current_app.extensions and get_babel().locale_selector is not None:
+        hosts = match_locale(str(host_locale()), supported)
+        if hosts:
+            return hosts
+    browser = request.accept_languages.best_match(supported)
+    return browser or _default_locale()
+
+
+def current_locale() -> Locale:
+    """The language our text is shown in right now."""
+    forced = _forced_locale.get()
+    if forced:
+        return Locale.parse(forced)
+    if not has_request_context():
+        return Locale.parse(_default_locale())
+    cached = g.get("_returns_locale")
+    if cached is None:
+        cached = g._returns_locale = Locale.parse(_negotiate())
+    return cached
+
+
+def text_direction(locale: Locale | None = None) -> str:
+    """``rtl`` for Arabic and other right-to-left languages, else ``ltr``."""
+    locale = locale or current_locale()
+    return "rtl" if locale.language in RTL_LANGUAGES else "ltr"
+
+
+@contextmanager
+def using_locale(code: str | None) -> Iterator[Locale]:
+    """Render in ``code`` (a customer's stored language), falling back to the default."""
+    chosen = (match_locale(code) if has_app_context() else code) or _default_locale()
+    token = _forced_locale.set(chosen)
+    try:
+        yield Locale.parse(chosen)
+    finally:
+        _forced_locale.reset(token)

@@ -1,0 +1,249 @@
+"""The returns tables, on a declarative base of their own.
+
+The host's Flask-SQLAlchemy ``db.session`` works with these classes (it falls back
+to the default engine for metadata without a bind key), so returns are written in
+the same transaction as the host's own rows, yet the host's ``db.metadata`` and
+migrations never see them. Every table name starts with ``returns_``.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite keeps no time zone of its own)."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; flask-returns stores aware UTC datetimes")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+class ReturnStatus(enum.StrEnum):
+    REQUESTED = "requested"
+    AUTHORIZED = "authorized"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    RECEIVED = "received"
+    REFUNDED = "refunded"
+
+
+class RefundStatus(enum.StrEnum):
+    PENDING = "pending"
+    REQUIRES_ACTION = "requires_action"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+class ActorKind(enum.StrEnum):
+    CUSTOMER = "customer"
+    ADMIN = "admin"
+    SYSTEM = "system"
+    STRIPE = "stripe"
+
+
+class ReturnRequest(Base):
+    """One return: what a customer sends back from one order, and where it stands."""
+
+    __tablename__ = "returns_request"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN ('requested','authorized','rejected','cancelled','received','refunded')",
+            name="status_known",
+        ),
+        sa.Index("ix_returns_request_status_created", "status", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rma: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    order_reference: Mapped[str] = mapped_column(sa.String(64), index=True)
+    order_number: Mapped[str] = mapped_column(sa.String(64), index=True)
+    customer_email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    customer_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    customer_locale: Mapped[str] = mapped_column(sa.String(16))
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    status: Mapped[str] = mapped_column(sa.String(16), default=ReturnStatus.REQUESTED)
+    # What the customer wants back; exchange and store credit are left to the host.
+    resolution: Mapped[str] = mapped_column(sa.String(16), default="refund")
+    # Part of every signed customer link; replacing it revokes links already sent.
+    access_key: Mapped[str] = mapped_column(sa.String(32))
+    customer_comment: Mapped[str] = mapped_column(sa.Text, default="")
+    authorization_note: Mapped[str] = mapped_column(sa.Text, default="")
+    rejection_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    authorized_at: Mapped[datetime | None]
+    rejected_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    received_at: Mapped[datetime | None]
+    refunded_at: Mapped[datetime | None]
+
+    lines: Mapped[list[ReturnLine]] = relationship(
+        back_populates="return_request", cascade="all, delete-orphan", order_by="ReturnLine.id"
+    )
+    photos: Mapped[list[Photo]] = relationship(
+        back_populates="return_request", cascade="all, delete-orphan", order_by="Photo.id"
+    )
+    refunds: Mapped[list[Refund]] = relationship(
+        back_populates="return_request", cascade="all, delete-orphan", order_by="Refund.id"
+    )
+    # History rows are never deleted through the ORM; the database cascade removes
+    # them only when the host deletes a whole return.
+    events: Mapped[list[Event]] = relationship(
+        back_populates="return_request",
+        cascade="save-update, merge",
+        passive_deletes="all",
+        order_by="Event.id",
+    )
+
+    def __repr__(self) -> str:
+        return f"<ReturnRequest {self.rma} {self.status}>"
+
+
+class ReturnLine(Base):
+    """One order line (or part of it) in a return; amounts in the return's currency."""
+
+    __tablename__ = "returns_line"
+    __table_args__ = (
+        sa.CheckConstraint("quantity_requested > 0", name="quantity_requested_positive"),
+        sa.CheckConstraint("unit_amount >= 0", name="unit_amount_not_negative"),
+        sa.CheckConstraint(
+            "quantity_authorized IS NULL OR quantity_authorized BETWEEN 0 AND quantity_requested",
+            name="quantity_authorized_range",
+        ),
+        sa.CheckConstraint(
+            "quantity_received IS NULL OR quantity_received >= 0", name="quantity_received_range"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("returns_request.id", ondelete="CASCADE"), index=True
+    )
+    order_line_reference: Mapped[str] = mapped_column(sa.String(64))
+    sku: Mapped[str] = mapped_column(sa.String(64))
+    name: Mapped[str] = mapped_column(sa.String(255))
+    unit_amount: Mapped[int] = mapped_column(sa.BigInteger)
+    quantity_requested: Mapped[int]
+    quantity_authorized: Mapped[int | None]
+    quantity_received: Mapped[int | None]
+    reason: Mapped[str] = mapped_column(sa.String(32))
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    condition: Mapped[str | None] = mapped_column(sa.String(32))
+    resellable: Mapped[bool | None]
+
+    return_request: Mapped[ReturnRequest] = relationship(back_populates="lines")
+
+
+class Photo(Base):
+    """A customer's photo; ``storage_key`` is our random name, never the uploaded one."""
+
+    __tablename__ = "returns_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("returns_request.id", ondelete="CASCADE"), index=True
+    )
+    line_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("returns_line.id", ondelete="SET NULL")
+    )
+    storage_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    thumbnail_key: Mapped[str] = mapped_column(sa.String(80))
+    width: Mapped[int]
+    height: Mapped[int]
+    byte_size: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    return_request: Mapped[ReturnRequest] = relationship(back_populates="photos")
+
+
+class Refund(Base):
+    """One refund attempt. Written before Stripe is called, so no attempt is ever lost."""
+
+    __tablename__ = "returns_refund"
+    __table_args__ = (
+        sa.UniqueConstraint("return_id", "attempt", name="uq_returns_refund_return_attempt"),
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+        sa.CheckConstraint(
+            "status IN ('pending','requires_action','succeeded','failed','canceled')",
+            name="status_known",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("returns_request.id", ondelete="CASCADE"), index=True
+    )
+    attempt: Mapped[int]
+    amount: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    status: Mapped[str] = mapped_column(sa.String(16), default=RefundStatus.PENDING)
+    idempotency_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    stripe_refund_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    failure_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # Why the admin refunded less than proposed, when they did.
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    created_by: Mapped[str] = mapped_column(sa.String(128), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    return_request: Mapped[ReturnRequest] = relationship(back_populates="refunds")
+
+
+class Event(Base):
+    """Append-only history: who did what to a return, from which status to which."""
+
+    __tablename__ = "returns_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("returns_request.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_kind: Mapped[str] = mapped_column(sa.String(16))
+    actor_id: Mapped[str] = mapped_column(sa.String(128), default="")
+    action: Mapped[str] = mapped_column(sa.String(32))
+    from_status: Mapped[str | None] = mapped_column(sa.String(16))
+    to_status: Mapped[str | None] = mapped_column(sa.String(16))
+    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+    return_request: Mapped[ReturnRequest] = relationship(back_populates="events")
+
+
+@event.listens_for(Event, "before_update")
+@event.listens_for(Event, "before_delete")
+def _history_is_append_only(mapper: Any, connection: Any, target: Event) -> None:
+    raise ValueError("returns_event rows are append-only")

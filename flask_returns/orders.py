@@ -1,0 +1,83 @@
+"""What the host tells flask-returns about its orders.
+
+The module never reads the host's order tables; a host implements
+:class:`OrderSource` over whatever it has (its own models, an ERP, an API).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class Address:
+    """A postal address as printed on a label; ``country`` is ISO 3166-1 alpha-2."""
+
+    name: str
+    line1: str
+    city: str
+    postal_code: str
+    country: str
+    line2: str = ""
+    region: str = ""
+    company: str = ""
+    phone: str = ""
+
+    def lines(self) -> list[str]:
+        """The address as printable lines, empty parts left out."""
+        parts = [self.name, self.company, self.line1, self.line2]
+        parts.append(" ".join(p for p in (self.postal_code, self.city) if p))
+        parts.extend([self.region, self.country])
+        return [p for p in parts if p]
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """One line of an order. ``unit_amount`` is in minor units of ``currency``."""
+
+    id: str
+    sku: str
+    name: str
+    quantity: int
+    unit_amount: int
+    currency: str
+    returnable: bool = True
+    # Shown to the customer when ``returnable`` is false ("Final sale", "Hygiene item").
+    non_returnable_reason: str = ""
+    category: str = ""
+
+
+@dataclass(frozen=True)
+class Order:
+    """An order as the returns module needs to see it."""
+
+    reference: str
+    number: str
+    email: str
+    currency: str
+    placed_at: datetime
+    lines: tuple[OrderLine, ...]
+    customer_name: str = ""
+    shipping_address: Address | None = None
+    delivered_at: datetime | None = None
+    locale: str | None = None
+    # A Stripe PaymentIntent (``pi_...``) or Charge (``ch_...``) id.
+    payment_reference: str | None = None
+    shipping_amount: int = 0
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def line(self, line_id: str) -> OrderLine | None:
+        return next((line for line in self.lines if line.id == line_id), None)
+
+
+@runtime_checkable
+class OrderSource(Protocol):
+    """The host's adapter. Both methods return ``None`` when there is no such order."""
+
+    def find_order(self, number: str, email: str) -> Order | None:
+        """The order with this number, if ``email`` is its customer's (case-insensitive)."""
+
+    def get_order(self, reference: str) -> Order | None:
+        """The order by the opaque reference stored on a return."""

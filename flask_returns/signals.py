@@ -1,0 +1,24 @@
+"""Blinker signals for the host.
+
+Each is sent by :mod:`flask_returns.workflow` with the return as sender and the
+acting :class:`~flask_returns.workflow.Actor` as ``actor``, inside the same
+database transaction as the change: a receiver that writes through ``db.session``
+(a restock, a store credit) commits or rolls back together with the return.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+return_requested = _signals.signal("return-requested")
+return_authorized = _signals.signal("return-authorized")
+return_rejected = _signals.signal("return-rejected")
+return_cancelled = _signals.signal("return-cancelled")
+#: Also carries ``lines``: the received lines with quantity, condition and resellable,
+#: which is what a host needs to restock.
+return_received = _signals.signal("return-received")
+return_refunded = _signals.signal("return-refunded")
+refund_succeeded = _signals.signal("refund-succeeded")
+refund_failed = _signals.signal("refund-failed")

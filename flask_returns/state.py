@@ -1,0 +1,38 @@
+"""Per-app state, kept in ``app.extensions["returns"]`` and never on the extension."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, current_app
+
+from .config import ReturnsSettings
+from .orders import OrderSource
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import scoped_session
+
+
+@dataclass
+class ReturnsState:
+    """What one app's returns module works with."""
+
+    settings: ReturnsSettings
+    orders: OrderSource
+    # The host's Flask-SQLAlchemy instance; its session carries our writes too.
+    db: Any
+
+    @property
+    def session(self) -> scoped_session:
+        return self.db.session
+
+
+def get_state(app: Flask | None = None) -> ReturnsState:
+    app = app or current_app
+    try:
+        return app.extensions["returns"]
+    except KeyError:
+        raise RuntimeError(
+            "flask-returns is not set up on this app: call Returns(app) or init_app(app)"
+        ) from None

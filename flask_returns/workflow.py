@@ -1,0 +1,307 @@
+"""Every change of a return's status, and nothing else changes one.
+
+Each step checks the transition, changes the rows, appends an :class:`Event`
+naming who acted, and sends the step's signal. Steps add to the session but do
+not commit: the caller commits, so a host's own writes (and a signal receiver's)
+land in the same transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, object_session
+
+from . import signals
+from .errors import IllegalTransition, InvalidReturn
+from .models import ActorKind, Event, ReturnLine, ReturnRequest, ReturnStatus, utcnow
+from .orders import Order
+from .state import get_state
+
+S = ReturnStatus
+
+TRANSITIONS: Mapping[ReturnStatus, frozenset[ReturnStatus]] = {
+    S.REQUESTED: frozenset({S.AUTHORIZED, S.REJECTED, S.CANCELLED}),
+    # authorized -> refunded only when refunds follow authorization (see mark_refunded).
+    S.AUTHORIZED: frozenset({S.RECEIVED, S.CANCELLED, S.REFUNDED}),
+    S.RECEIVED: frozenset({S.REFUNDED}),
+    S.REJECTED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.REFUNDED: frozenset(),
+}
+
+# Statuses whose lines still claim units of the order (a cancelled or rejected
+# return gives its units back to the customer).
+CLAIMING = (S.REQUESTED, S.AUTHORIZED, S.RECEIVED, S.REFUNDED)
+
+_TIMESTAMP = {
+    S.AUTHORIZED: "authorized_at",
+    S.REJECTED: "rejected_at",
+    S.CANCELLED: "cancelled_at",
+    S.RECEIVED: "received_at",
+    S.REFUNDED: "refunded_at",
+}
+
+# RMA numbers: 8 symbols from an alphabet without look-alikes (0/O, 1/I/L, U)
+# gives 30**8 (6.5e11) numbers: not a sequence a stranger can walk.
+RMA_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who takes a step: recorded on the event and passed to signal receivers."""
+
+    kind: ActorKind
+    id: str = ""
+
+    @classmethod
+    def customer(cls, email: str) -> Actor:
+        return cls(ActorKind.CUSTOMER, email)
+
+    @classmethod
+    def admin(cls, user_id: str) -> Actor:
+        return cls(ActorKind.ADMIN, str(user_id))
+
+    @classmethod
+    def system(cls, what: str = "") -> Actor:
+        return cls(ActorKind.SYSTEM, what)
+
+    @classmethod
+    def stripe(cls, event_id: str = "") -> Actor:
+        return cls(ActorKind.STRIPE, event_id)
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    """A customer's choice for one order line."""
+
+    order_line_id: str
+    quantity: int
+    reason: str
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class LineReceipt:
+    """What arrived back for one return line."""
+
+    line_id: int
+    quantity: int
+    condition: str = ""
+    resellable: bool = True
+
+
+def new_rma() -> str:
+    symbols = "".join(secrets.choice(RMA_ALPHABET) for _ in range(8))
+    return f"R-{symbols[:4]}-{symbols[4:]}"
+
+
+def _session(ret: ReturnRequest | None = None) -> Session:
+    return (object_session(ret) if ret is not None else None) or get_state().session
+
+
+def _record(
+    ret: ReturnRequest,
+    actor: Actor,
+    action: str,
+    from_status: str | None,
+    to_status: str | None,
+    details: dict[str, Any] | None = None,
+) -> Event:
+    event = Event(
+        return_request=ret,
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        details=details or {},
+        created_at=utcnow(),
+    )
+    _session(ret).add(event)
+    return event
+
+
+def can_transition(current: str, wanted: str) -> bool:
+    return ReturnStatus(wanted) in TRANSITIONS[ReturnStatus(current)]
+
+
+def _move(
+    ret: ReturnRequest, wanted: ReturnStatus, actor: Actor, action: str, details: dict | None
+) -> None:
+    current = ReturnStatus(ret.status)
+    if wanted not in TRANSITIONS[current]:
+        raise IllegalTransition(ret.rma, current, wanted)
+    now = utcnow()
+    ret.status = wanted
+    setattr(ret, _TIMESTAMP[wanted], now)
+    ret.updated_at = now
+    _record(ret, actor, action, current, wanted, details)
+
+
+def claimed_quantities(order_reference: str, session: Session | None = None) -> dict[str, int]:
+    """Units per order line already claimed by this order's live returns."""
+    session = session or _session()
+    rows = session.execute(
+        sa.select(ReturnLine.order_line_reference, sa.func.sum(ReturnLine.quantity_requested))
+        .join(ReturnRequest)
+        .where(
+            ReturnRequest.order_reference == order_reference,
+            ReturnRequest.status.in_([s.value for s in CLAIMING]),
+        )
+        .group_by(ReturnLine.order_line_reference)
+    )
+    return {ref: int(total) for ref, total in rows}
+
+
+def request_return(
+    order: Order,
+    lines: Sequence[LineRequest],
+    actor: Actor,
+    *,
+    locale: str,
+    comment: str = "",
+) -> ReturnRequest:
+    """Open a return for ``order``. Raises :class:`InvalidReturn` on impossible lines."""
+    if not lines:
+        raise InvalidReturn("choose at least one line")
+    session = _session()
+    reasons = get_state().settings["RETURNS_REASONS"]
+    claimed = claimed_quantities(order.reference, session)
+    wanted: dict[str, int] = {}
+    for item in lines:
+        wanted[item.order_line_id] = wanted.get(item.order_line_id, 0) + item.quantity
+    ret = ReturnRequest(
+        rma=_unused_rma(session),
+        order_reference=order.reference,
+        order_number=order.number,
+        customer_email=order.email.strip().lower(),
+        customer_name=order.customer_name,
+        customer_locale=locale,
+        currency=order.currency,
+        status=S.REQUESTED,
+        access_key=secrets.token_hex(16),
+        customer_comment=comment,
+        created_at=utcnow(),
+    )
+    for item in lines:
+        line = order.line(item.order_line_id)
+        if line is None:
+            raise InvalidReturn(f"order {order.number} has no line {item.order_line_id!r}")
+        if not line.returnable:
+            raise InvalidReturn(f"line {line.id} cannot be returned")
+        if line.currency != order.currency:
+            raise InvalidReturn(f"line {line.id} is not in the order's currency")
+        if item.quantity < 1:
+            raise InvalidReturn("quantities must be at least 1")
+        if wanted[line.id] > line.quantity - claimed.get(line.id, 0):
+            raise InvalidReturn(f"line {line.id}: more units than are left to return")
+        if item.reason not in reasons:
+            raise InvalidReturn(f"unknown reason {item.reason!r}")
+        ret.lines.append(
+            ReturnLine(
+                order_line_reference=line.id,
+                sku=line.sku,
+                name=line.name,
+                unit_amount=line.unit_amount,
+                quantity_requested=item.quantity,
+                reason=item.reason,
+                comment=item.comment,
+            )
+        )
+    session.add(ret)
+    _record(ret, actor, "requested", None, S.REQUESTED, {"lines": len(lines)})
+    signals.return_requested.send(ret, actor=actor)
+    return ret
+
+
+def _unused_rma(session: Session) -> str:
+    while True:
+        rma = new_rma()
+        taken = session.scalar(sa.select(ReturnRequest.id).where(ReturnRequest.rma == rma))
+        if taken is None:
+            return rma
+
+
+def authorize_return(
+    ret: ReturnRequest,
+    actor: Actor,
+    *,
+    quantities: Mapping[int, int] | None = None,
+    note: str = "",
+) -> None:
+    """Authorize all lines, or only the quantities given per line id (0 leaves a line out)."""
+    quantities = dict(quantities or {})
+    unknown = set(quantities) - {line.id for line in ret.lines}
+    if unknown:
+        raise InvalidReturn(f"return {ret.rma} has no line(s) {sorted(unknown)}")
+    for line in ret.lines:
+        qty = quantities.get(line.id, line.quantity_requested)
+        if not 0 <= qty <= line.quantity_requested:
+            raise InvalidReturn(f"line {line.id}: authorize 0 to {line.quantity_requested} units")
+    if not any(quantities.get(line.id, line.quantity_requested) for line in ret.lines):
+        raise InvalidReturn("authorize at least one unit, or reject the return")
+    _move(ret, S.AUTHORIZED, actor, "authorized", {"note": note, "quantities": quantities})
+    for line in ret.lines:
+        line.quantity_authorized = quantities.get(line.id, line.quantity_requested)
+    ret.authorization_note = note
+    signals.return_authorized.send(ret, actor=actor)
+
+
+def reject_return(ret: ReturnRequest, actor: Actor, *, reason: str) -> None:
+    """Refuse the return; ``reason`` is shown to the customer as written."""
+    if not reason.strip():
+        raise InvalidReturn("a rejection needs a reason the customer can read")
+    _move(ret, S.REJECTED, actor, "rejected", {"reason": reason})
+    ret.rejection_reason = reason
+    signals.return_rejected.send(ret, actor=actor)
+
+
+def cancel_return(ret: ReturnRequest, actor: Actor) -> None:
+    """Withdraw the return; allowed until the goods are received."""
+    _move(ret, S.CANCELLED, actor, "cancelled", None)
+    signals.return_cancelled.send(ret, actor=actor)
+
+
+def mark_received(ret: ReturnRequest, actor: Actor, receipts: Sequence[LineReceipt]) -> None:
+    """Record what came back per line; lines not listed arrived with 0 units."""
+    by_id = {line.id: line for line in ret.lines}
+    seen = {receipt.line_id for receipt in receipts}
+    if len(seen) != len(receipts) or not seen <= set(by_id):
+        raise InvalidReturn(f"receipts must name each line of {ret.rma} at most once")
+    for receipt in receipts:
+        line = by_id[receipt.line_id]
+        if not 0 <= receipt.quantity <= (line.quantity_authorized or 0):
+            raise InvalidReturn(f"line {line.id}: at most {line.quantity_authorized} units")
+    details = {
+        "lines": [
+            {
+                "line": r.line_id,
+                "quantity": r.quantity,
+                "condition": r.condition,
+                "resellable": r.resellable,
+            }
+            for r in receipts
+        ]
+    }
+    _move(ret, S.RECEIVED, actor, "received", details)
+    receipt_by_id = {r.line_id: r for r in receipts}
+    for line in ret.lines:
+        receipt = receipt_by_id.get(line.id)
+        line.quantity_received = receipt.quantity if receipt else 0
+        line.condition = receipt.condition if receipt else None
+        line.resellable = receipt.resellable if receipt else None
+    signals.return_received.send(ret, actor=actor, lines=list(receipts))
+
+
+def mark_refunded(ret: ReturnRequest, actor: Actor, details: dict | None = None) -> None:
+    """Close the return once its refund has succeeded."""
+    timing = get_state().settings["RETURNS_REFUND_TIMING"]
+    if ret.status == S.AUTHORIZED and timing != "authorization":
+        raise IllegalTransition(ret.rma, ret.status, S.REFUNDED)
+    _move(ret, S.REFUNDED, actor, "refunded", details)
+    signals.return_refunded.send(ret, actor=actor)
