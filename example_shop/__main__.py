@@ -1,0 +1,74 @@
+"""``python -m example_shop``: the demo, with nothing to set up by hand.
+
+Creates the shop's tables and the returns tables (through the returns
+migrations, as a shop owner would), loads the demo orders, and serves the shop
+on http://127.0.0.1:5000. Without ``STRIPE_API_KEY`` it starts a local Stripe
+test server on 127.0.0.1 and points the SDK at it; the demo database is made
+afresh on each start so its payments always exist on that server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import sys
+from pathlib import Path
+
+from flask_returns import schema
+
+from .app import create_app
+from .local_stripe import LocalStripeServer
+from .models import db
+from .seed import DEMO_PASSWORD, seed_demo_data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run the example shop with demo data.")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
+    parser.add_argument("--instance", default=os.environ.get("SHOP_INSTANCE", "instance"))
+    args = parser.parse_args()
+
+    instance = Path(args.instance).resolve()
+    shutil.rmtree(instance / "demo", ignore_errors=True)
+    demo = instance / "demo"
+    demo.mkdir(parents=True)
+
+    stripe_server: LocalStripeServer | None = None
+    config: dict[str, object] = {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{demo / 'shop.db'}",
+        "RETURNS_STORAGE_PATH": str(demo / "files"),
+    }
+    if not os.environ.get("STRIPE_API_KEY"):
+        stripe_server = LocalStripeServer()
+        stripe_server.start(state_dir=str(demo / "stripe"))
+        config |= {
+            "STRIPE_API_KEY": "sk_test_demo_local",
+            "STRIPE_API_BASE": stripe_server.api_base,
+        }
+        print(f"local Stripe test server on {stripe_server.api_base}")
+
+    # Stop cleanly on SIGTERM too, so the local Stripe server never outlives the shop.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    app = create_app(config)
+    try:
+        with app.app_context():
+            db.create_all()
+            schema.upgrade(db.engine)
+            created = seed_demo_data()
+        print(f"demo orders: {', '.join(created)}")
+        print(
+            "customer: order 1001 / customer@example.com (or sign in with password "
+            f"{DEMO_PASSWORD!r}); admin: admin@example.com / {DEMO_PASSWORD!r}"
+        )
+        print(f"shop:    http://127.0.0.1:{args.port}/")
+        print(f"returns: http://127.0.0.1:{args.port}/returns/")
+        app.run(host="127.0.0.1", port=args.port, debug=False, use_reloader=False)
+    finally:
+        if stripe_server is not None:
+            stripe_server.stop()
+
+
+if __name__ == "__main__":
+    main()

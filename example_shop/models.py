@@ -1,0 +1,93 @@
+"""The shop's own tables: customers, products, orders. Nothing returns-specific."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+
+class ShopBase(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=ShopBase)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Customer(UserMixin, db.Model):
+    __tablename__ = "shop_customer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    locale: Mapped[str] = mapped_column(sa.String(16), default="en")
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    street: Mapped[str] = mapped_column(sa.String(200), default="")
+    postal_code: Mapped[str] = mapped_column(sa.String(20), default="")
+    city: Mapped[str] = mapped_column(sa.String(100), default="")
+    country: Mapped[str] = mapped_column(sa.String(2), default="")
+
+    orders: Mapped[list[ShopOrder]] = relationship(back_populates="customer")
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+
+class Product(db.Model):
+    __tablename__ = "shop_product"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    category: Mapped[str] = mapped_column(sa.String(64), default="")
+    # Final-sale and hygiene items are flagged here; the adapter passes it on.
+    returnable: Mapped[bool] = mapped_column(default=True)
+    non_returnable_reason: Mapped[str] = mapped_column(sa.String(200), default="")
+
+
+class ShopOrder(db.Model):
+    __tablename__ = "shop_order"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("shop_customer.id"))
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    # Stored as naive UTC (SQLite keeps no zone); the adapter makes them aware.
+    placed_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+    shipping_amount: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    payment_intent_id: Mapped[str | None] = mapped_column(sa.String(64))
+
+    customer: Mapped[Customer] = relationship(back_populates="orders")
+    lines: Mapped[list[ShopOrderLine]] = relationship(
+        back_populates="order", order_by="ShopOrderLine.id"
+    )
+
+    @property
+    def total(self) -> int:
+        return sum(line.unit_amount * line.quantity for line in self.lines) + self.shipping_amount
+
+
+class ShopOrderLine(db.Model):
+    __tablename__ = "shop_order_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("shop_order.id"))
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("shop_product.id"))
+    quantity: Mapped[int]
+    unit_amount: Mapped[int] = mapped_column(sa.BigInteger)
+
+    order: Mapped[ShopOrder] = relationship(back_populates="lines")
+    product: Mapped[Product] = relationship()
