@@ -76,6 +76,18 @@ def _url_prefix(key: str, value: Any) -> str:
     return value
 
 
+def _rate_limit(key: str, value: Any) -> str:
+    from limits import parse_many
+
+    try:
+        parse_many(value)
+    except (TypeError, ValueError):
+        raise ConfigurationError(
+            f"{key} must be a rate such as '10 per minute', got {value!r}"
+        ) from None
+    return value
+
+
 _SLUG = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 
@@ -167,6 +179,38 @@ SETTINGS: tuple[Setting, ...] = (
         "`receipt`: refund once the goods are back; `authorization`: refund as soon as "
         "the return is authorized.",
         _choice("receipt", "authorization"),
+    ),
+    Setting(
+        "RETURNS_MAX_PHOTOS",
+        5,
+        "Most photos one return request may carry.",
+        _int_at_least(0),
+    ),
+    Setting(
+        "RETURNS_MAX_PHOTO_BYTES",
+        10 * 1024 * 1024,
+        "Largest photo file accepted, in bytes. The blueprint caps its request size to "
+        "what this and `RETURNS_MAX_PHOTOS` allow; the host app's own limit is untouched.",
+        _int_at_least(1024),
+    ),
+    Setting(
+        "RETURNS_PHOTO_MAX_SIDE",
+        2048,
+        "Photos are scaled down so that their long side is at most this many pixels.",
+        _int_at_least(320),
+    ),
+    Setting(
+        "RETURNS_PHOTO_MAX_PIXELS",
+        60_000_000,
+        "Photos with more pixels than this are refused before decoding (decompression bombs).",
+        _int_at_least(1_000_000),
+    ),
+    Setting(
+        "RETURNS_LOOKUP_RATE_LIMIT",
+        "10 per minute;50 per hour",
+        "Failed order or return look-ups allowed per client (Flask-Limiter syntax). The "
+        "host's Limiter is used when it has one, so its storage is shared.",
+        _rate_limit,
     ),
     Setting(
         "RETURNS_STORAGE_PATH",

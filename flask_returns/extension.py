@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 
 from .cli import returns_cli
 from .config import load_settings
@@ -12,6 +15,7 @@ from .errors import ConfigurationError
 from .i18n import available_locales
 from .orders import OrderSource
 from .state import ReturnsState
+from .storage import LocalStorage, Storage
 from .views import create_blueprint
 
 
@@ -25,14 +29,27 @@ class Returns:
     """
 
     def __init__(
-        self, app: Flask | None = None, *, orders: OrderSource | None = None, db: Any = None
+        self,
+        app: Flask | None = None,
+        *,
+        orders: OrderSource | None = None,
+        db: Any = None,
+        storage: Storage | None = None,
     ) -> None:
         self._orders = orders
         self._db = db
+        self._storage = storage
         if app is not None:
             self.init_app(app)
 
-    def init_app(self, app: Flask, *, orders: OrderSource | None = None, db: Any = None) -> None:
+    def init_app(
+        self,
+        app: Flask,
+        *,
+        orders: OrderSource | None = None,
+        db: Any = None,
+        storage: Storage | None = None,
+    ) -> None:
         orders = orders if orders is not None else self._orders
         if not isinstance(orders, OrderSource):
             raise ConfigurationError(
@@ -53,6 +70,28 @@ class Returns:
             raise ConfigurationError(
                 f"RETURNS_LOCALES names languages without a catalog: {', '.join(sorted(missing))}"
             )
-        app.extensions["returns"] = ReturnsState(settings=settings, orders=orders, db=db)
-        app.register_blueprint(create_blueprint(), url_prefix=settings.url_prefix)
+        storage = (
+            storage
+            or self._storage
+            or LocalStorage(
+                settings["RETURNS_STORAGE_PATH"] or os.path.join(app.instance_path, "returns-files")
+            )
+        )
+        if not isinstance(storage, Storage):
+            raise ConfigurationError("storage= must have save, load, delete and exists methods")
+        app.extensions["returns"] = ReturnsState(
+            settings=settings, orders=orders, db=db, storage=storage, limiter=_limiter_for(app)
+        )
+        app.register_blueprint(create_blueprint(app), url_prefix=settings.url_prefix)
         app.cli.add_command(returns_cli)
+
+
+def _limiter_for(app: Flask) -> Limiter:
+    """The host's Limiter (shared storage and settings) or a private in-memory one.
+
+    A private limiter has no default limits, so it only limits our look-ups.
+    """
+    existing = app.extensions.get("limiter")
+    if existing:
+        return next(iter(existing))
+    return Limiter(get_remote_address, app=app, storage_uri="memory://", default_limits=[])

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import EmailField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from .i18n import lazy_gettext as _l
 
@@ -24,3 +24,37 @@ class OrderLookupForm(FlaskForm):
             Length(max=254),
         ],
     )
+
+
+class ReturnRequestForm(FlaskForm):
+    """The parts of the return form that are the same for every order.
+
+    The per-line fields (quantity, reason, comment, photos) depend on the order
+    and are read by :mod:`flask_returns.views.new_return`.
+    """
+
+    comment = TextAreaField(
+        _l("Anything else we should know? (optional)"),
+        validators=[Optional(), Length(max=2000)],
+    )
+
+
+class TrackForm(FlaskForm):
+    """Find a return by its RMA number and the customer's e-mail address."""
+
+    rma = StringField(
+        _l("Return number (RMA)"),
+        validators=[DataRequired(_l("Enter the return number, e.g. R-7KQ2-9XDM.")), Length(max=16)],
+    )
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[
+            DataRequired(_l("Enter the e-mail address you ordered with.")),
+            Email(_l("Enter an e-mail address like name@example.com."), check_deliverability=False),
+            Length(max=254),
+        ],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form for one-button actions: it carries the CSRF token."""

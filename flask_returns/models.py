@@ -188,6 +188,7 @@ class Photo(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     return_request: Mapped[ReturnRequest] = relationship(back_populates="photos")
+    line: Mapped[ReturnLine | None] = relationship()
 
 
 class Refund(Base):

@@ -9,6 +9,7 @@ from flask import Flask, current_app
 
 from .config import ReturnsSettings
 from .orders import OrderSource
+from .storage import Storage
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import scoped_session
@@ -22,6 +23,9 @@ class ReturnsState:
     orders: OrderSource
     # The host's Flask-SQLAlchemy instance; its session carries our writes too.
     db: Any
+    storage: Storage
+    # The host's Flask-Limiter instance when it has one, else ours.
+    limiter: Any
 
     @property
     def session(self) -> scoped_session:

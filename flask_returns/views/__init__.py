@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Flask, request
+from werkzeug.exceptions import HTTPException
 
-from . import customer
+from ..i18n import gettext as _
+from ..state import get_state
+from ..templating import render_page
+from . import customer, status
 
 
-def create_blueprint() -> Blueprint:
+def create_blueprint(app: Flask) -> Blueprint:
     blueprint = Blueprint(
         "returns",
         "flask_returns",
@@ -15,5 +19,32 @@ def create_blueprint() -> Blueprint:
         static_folder="static",
         static_url_path="/static",
     )
-    customer.register(blueprint)
+    blueprint.before_request(_cap_request_size)
+    for code in (400, 404, 413, 429):
+        blueprint.register_error_handler(code, _error_page)
+    customer.register(blueprint, get_state(app))
+    status.register(blueprint, get_state(app))
     return blueprint
+
+
+def _cap_request_size() -> None:
+    """Our pages take at most the photos the settings allow; the host's cap is its own."""
+    settings = get_state().settings
+    cap = settings["RETURNS_MAX_PHOTOS"] * settings["RETURNS_MAX_PHOTO_BYTES"] + 1024 * 1024
+    request.max_content_length = cap
+
+
+def _error_page(error: HTTPException) -> tuple[str, int]:
+    code = error.code or 500
+    messages = {
+        400: _("Your form could not be read. Please go back and send it again."),
+        404: _("The page you asked for does not exist, or the link is no longer valid."),
+        413: _(
+            "Your photos were too large together. Each photo may be up to %(size)s MB, "
+            "and you can add up to %(count)d photos.",
+            size=get_state().settings["RETURNS_MAX_PHOTO_BYTES"] // (1024 * 1024),
+            count=get_state().settings["RETURNS_MAX_PHOTOS"],
+        ),
+        429: _("Too many attempts. Please wait a few minutes and try again."),
+    }
+    return render_page("returns/message.html", message=messages.get(code, "")), code

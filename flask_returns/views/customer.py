@@ -1,18 +1,138 @@
-"""Customer pages: thin, they read forms and call the workflow."""
+"""Customer pages to open a return: find the order, choose what goes back.
+
+Views stay thin: they read forms, ask the policy, and call the workflow.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import time
+from datetime import UTC, datetime
 
-from ..forms import OrderLookupForm
+from flask import Blueprint, redirect, request, session, url_for
+from werkzeug.wrappers import Response
+
+from ..forms import OrderLookupForm, ReturnRequestForm
+from ..i18n import current_locale
+from ..i18n import gettext as _
+from ..links import status_url
+from ..models import Photo
+from ..orders import Order
+from ..policy import Eligibility, assess_order
+from ..reasons import reason_label
+from ..state import ReturnsState, get_state
 from ..templating import render_page
+from ..workflow import Actor, LineRequest, claimed_quantities, request_return
+from .line_choices import read_line_choices, sign_kept
+
+SESSION_ORDER = "returns_order"
+# How long a successful look-up lets the customer fill in the form.
+LOOKUP_LIFETIME = 3600
 
 
-def start() -> str:
+def start() -> str | Response:
     """Where a customer begins: find the order to return items from."""
     form = OrderLookupForm()
-    return render_page("returns/start.html", form=form)
+    if request.method == "GET":
+        form.order_number.data = request.args.get("order", "")[:64]
+        form.email.data = request.args.get("email", "")[:254]
+        return render_page("returns/start.html", form=form)
+    if form.validate_on_submit():
+        order = get_state().orders.find_order(form.order_number.data, form.email.data)
+        if order is not None:
+            session[SESSION_ORDER] = {
+                "reference": order.reference,
+                "email": order.email.strip().lower(),
+                "at": int(time.time()),
+            }
+            return redirect(url_for("returns.new_return"))
+        # One message whichever part was wrong: no hint for someone guessing.
+        message = _("We could not find an order with that number and e-mail address.")
+        return render_page("returns/start.html", form=form, message=message), 404  # type: ignore[return-value]
+    return render_page("returns/start.html", form=form), 400  # type: ignore[return-value]
 
 
-def register(blueprint: Blueprint) -> None:
-    blueprint.add_url_rule("/", "start", start, methods=["GET"])
+def _order_from_session() -> Order | None:
+    found = session.get(SESSION_ORDER)
+    if not isinstance(found, dict) or time.time() - found.get("at", 0) > LOOKUP_LIFETIME:
+        return None
+    order = get_state().orders.get_order(str(found.get("reference", "")))
+    if order is None or order.email.strip().lower() != found.get("email"):
+        return None
+    return order
+
+
+def _assess(order: Order) -> Eligibility:
+    state = get_state()
+    return assess_order(
+        order,
+        claimed_quantities(order.reference, state.session),
+        window_days=state.settings["RETURNS_WINDOW_DAYS"],
+        now=datetime.now(UTC),
+    )
+
+
+def new_return() -> str | Response | tuple[str, int]:
+    """Choose lines, quantities, reasons and photos; on success, open the return."""
+    order = _order_from_session()
+    if order is None:
+        return redirect(url_for("returns.start"))
+    state = get_state()
+    eligibility = _assess(order)
+    form = ReturnRequestForm()
+    page = {"order": order, "eligibility": eligibility, "form": form, "reason_label": reason_label}
+    reasons = state.settings["RETURNS_REASONS"]
+    page["reasons"] = reasons
+    page["photo_reasons"] = state.settings["RETURNS_PHOTO_REQUIRED_REASONS"]
+    if request.method == "GET" or not eligibility.eligible:
+        return render_page("returns/new_return.html", choices={}, problems=[], **page)
+    if not form.validate_on_submit():
+        return render_page("returns/new_return.html", choices={}, problems=[], **page), 400
+    choices, problems = read_line_choices(state, eligibility, request.form, request.files)
+    if problems or any(c.errors for c in choices):
+        by_index = {c.verdict.index: c for c in choices}
+        return render_page(
+            "returns/new_return.html",
+            choices=by_index,
+            problems=problems,
+            invalid=True,
+            sign_kept=sign_kept,
+            **page,
+        ), 400
+    ret = _open_return(state, order, choices, form.comment.data or "")
+    return redirect(status_url(ret, external=False) + "?created=1")
+
+
+def _open_return(state: ReturnsState, order: Order, choices, comment: str):  # type: ignore[no-untyped-def]
+    chosen = [c for c in choices if c.quantity > 0]
+    ret = request_return(
+        order,
+        [LineRequest(c.verdict.line.id, c.quantity, c.reason, c.comment.strip()) for c in chosen],
+        Actor.customer(order.email.strip().lower()),
+        locale=str(current_locale()),
+        comment=comment.strip(),
+    )
+    for choice, line in zip(chosen, ret.lines, strict=True):
+        for photo in choice.photos:
+            ret.photos.append(
+                Photo(
+                    line=line,
+                    storage_key=photo.key,
+                    thumbnail_key=photo.thumbnail_key,
+                    width=photo.width,
+                    height=photo.height,
+                    byte_size=photo.byte_size,
+                )
+            )
+    state.session.commit()
+    session.pop(SESSION_ORDER, None)
+    return ret
+
+
+def register(blueprint: Blueprint, state: ReturnsState) -> None:
+    rate = state.settings["RETURNS_LOOKUP_RATE_LIMIT"]
+    # Count only failed look-ups (a success redirects), so a customer is never locked out.
+    limited = state.limiter.limit(
+        rate, methods=["POST"], deduct_when=lambda response: response.status_code != 302
+    )
+    blueprint.add_url_rule("/", "start", limited(start), methods=["GET", "POST"])
+    blueprint.add_url_rule("/new", "new_return", new_return, methods=["GET", "POST"])

@@ -1,0 +1,71 @@
+"""Where photos and documents live: a local folder by default, behind one small interface.
+
+Keys are ours (random, checked against a strict pattern), never a customer's file
+name, so nothing a customer sends can choose where a file lands.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+_KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,40}(/[a-z0-9][a-z0-9_-]{0,80}){0,2}\.(jpg|pdf)")
+
+
+def new_key(folder: str, suffix: str) -> str:
+    """A fresh random key such as ``photos/3f9c...e1.jpg``."""
+    return f"{folder}/{secrets.token_hex(16)}.{suffix}"
+
+
+def check_key(key: str) -> str:
+    if not isinstance(key, str) or not _KEY.fullmatch(key):
+        raise ValueError(f"not a storage key: {key!r}")
+    return key
+
+
+@runtime_checkable
+class Storage(Protocol):
+    """What flask-returns needs from a file store (S3, GCS, ... can implement it)."""
+
+    def save(self, key: str, data: bytes) -> None: ...
+
+    def load(self, key: str) -> bytes: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def exists(self, key: str) -> bool: ...
+
+
+class LocalStorage:
+    """Files in a local folder, written atomically (a reader never sees half a file)."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        return self.root / check_key(key)
+
+    def save(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def load(self, key: str) -> bytes:
+        return self._path(key).read_bytes()
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()

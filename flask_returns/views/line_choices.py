@@ -1,0 +1,168 @@
+"""Reading the per-line part of the return form: quantities, reasons, comments, photos.
+
+Valid photos are stored as soon as they arrive and carried in a signed hidden
+field, so a form sent back for another mistake keeps them: the customer never
+uploads the same photo twice.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from flask import current_app
+from itsdangerous import BadData, URLSafeTimedSerializer
+from werkzeug.datastructures import FileStorage, MultiDict
+
+from ..i18n import gettext as _
+from ..photos import PhotoRejected, process_photo
+from ..policy import Eligibility, LineVerdict
+from ..state import ReturnsState
+from ..storage import check_key, new_key
+
+_KEPT_SALT = "flask-returns.kept-photos"
+KEPT_MAX_AGE = 24 * 3600
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    key: str
+    thumbnail_key: str
+    width: int
+    height: int
+    byte_size: int
+
+
+@dataclass
+class LineChoice:
+    verdict: LineVerdict
+    quantity: int = 0
+    reason: str = ""
+    comment: str = ""
+    photos: list[StoredPhoto] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def prefix(self) -> str:
+        return f"line-{self.verdict.index}"
+
+
+def _kept_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_KEPT_SALT)
+
+
+def sign_kept(photos: list[StoredPhoto]) -> str:
+    return _kept_serializer().dumps(
+        [[p.key, p.thumbnail_key, p.width, p.height, p.byte_size] for p in photos]
+    )
+
+
+def _load_kept(token: str) -> list[StoredPhoto]:
+    if not token:
+        return []
+    try:
+        rows = _kept_serializer().loads(token, max_age=KEPT_MAX_AGE)
+        return [
+            StoredPhoto(check_key(k), check_key(t), int(w), int(h), int(b))
+            for k, t, w, h, b in rows
+        ]
+    except (BadData, ValueError, TypeError):
+        return []  # a stale or altered field: those photos are simply not kept
+
+
+def _display_name(upload: FileStorage) -> str:
+    # Only for messages (autoescaped); never used to store anything.
+    name = os.path.basename((upload.filename or "").replace("\\", "/"))
+    return name[:80] or _("your photo")
+
+
+def _store(state: ReturnsState, upload: FileStorage, errors: list[str]) -> StoredPhoto | None:
+    settings = state.settings
+    limit = settings["RETURNS_MAX_PHOTO_BYTES"]
+    data = upload.stream.read(limit + 1)
+    try:
+        photo = process_photo(
+            data,
+            max_bytes=limit,
+            max_side=settings["RETURNS_PHOTO_MAX_SIDE"],
+            max_pixels=settings["RETURNS_PHOTO_MAX_PIXELS"],
+        )
+    except PhotoRejected as rejected:
+        errors.append(_photo_message(rejected.code, _display_name(upload), limit))
+        return None
+    key = new_key("photos", "jpg")
+    thumbnail_key = key.replace(".jpg", "-thumb.jpg")
+    state.storage.save(key, photo.image)
+    state.storage.save(thumbnail_key, photo.thumbnail)
+    return StoredPhoto(key, thumbnail_key, photo.width, photo.height, len(photo.image))
+
+
+def _photo_message(code: str, name: str, limit: int) -> str:
+    if code == "empty":
+        return _("%(name)s is empty.", name=name)
+    if code == "too_large":
+        return _("%(name)s is larger than %(size)s MB.", name=name, size=limit // (1024 * 1024))
+    if code == "too_many_pixels":
+        return _("%(name)s has too many pixels to be a photo we can take.", name=name)
+    return _("%(name)s is not a photo we can read (JPEG, PNG, WebP or HEIC).", name=name)
+
+
+def read_line_choices(
+    state: ReturnsState,
+    eligibility: Eligibility,
+    form: MultiDict[str, str],
+    files: Mapping[str, list[FileStorage]] | MultiDict[str, FileStorage],
+) -> tuple[list[LineChoice], list[str]]:
+    """Every choosable line with what the customer chose, plus form-wide errors."""
+    settings = state.settings
+    reasons = settings["RETURNS_REASONS"]
+    photo_reasons = settings["RETURNS_PHOTO_REQUIRED_REASONS"]
+    choices: list[LineChoice] = []
+    uploads_by_line: dict[int, list[FileStorage]] = {}
+    for verdict in eligibility.lines:
+        if not verdict.choosable:
+            continue
+        choice = LineChoice(verdict)
+        prefix = choice.prefix
+        choice.reason = form.get(f"{prefix}-reason", "")
+        choice.comment = form.get(f"{prefix}-comment", "")[:1000]
+        choice.photos = _load_kept(form.get(f"{prefix}-kept", ""))
+        raw_quantity = form.get(f"{prefix}-quantity", "0").strip()
+        choice.quantity = int(raw_quantity) if raw_quantity.isdigit() else -1
+        uploads_by_line[verdict.index] = [
+            u
+            for u in files.getlist(f"{prefix}-photos")
+            if u and u.filename  # type: ignore[union-attr]
+        ]
+        choices.append(choice)
+
+    problems = []
+    limit = settings["RETURNS_MAX_PHOTOS"]
+    offered = sum(len(c.photos) + len(uploads_by_line[c.verdict.index]) for c in choices)
+    if offered > limit:
+        # Refuse the new files before decoding any of them; photos kept earlier stay.
+        problems.append(_("You can add up to %(count)d photos in all.", count=limit))
+        uploads_by_line = {index: [] for index in uploads_by_line}
+
+    for choice in choices:
+        uploads = uploads_by_line[choice.verdict.index]
+        for upload in uploads:
+            stored = _store(state, upload, choice.errors)
+            if stored:
+                choice.photos.append(stored)
+        if choice.quantity == 0 and not uploads:
+            choice.photos = []  # the line was chosen earlier, then left out again
+            continue
+        if not 1 <= choice.quantity <= choice.verdict.remaining:
+            choice.errors.append(
+                _("Choose how many to return: 1 to %(count)d.", count=choice.verdict.remaining)
+            )
+        if choice.reason not in reasons:
+            choice.errors.append(_("Choose why you are returning this item."))
+        elif choice.reason in photo_reasons and not choice.photos:
+            choice.errors.append(_("Add at least one photo that shows the problem."))
+
+    if not any(c.quantity > 0 for c in choices):
+        problems.append(_("Choose at least one item to return."))
+    return choices, problems

@@ -1,0 +1,112 @@
+"""Following a return: the status page (by signed link or RMA + e-mail), cancel, photos."""
+
+from __future__ import annotations
+
+import hmac
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, redirect, request, url_for
+from werkzeug.wrappers import Response
+
+from ..errors import IllegalTransition
+from ..forms import ConfirmForm, TrackForm
+from ..i18n import gettext as _
+from ..links import return_for_token, status_url
+from ..models import Photo, ReturnRequest, ReturnStatus
+from ..reasons import reason_label
+from ..state import ReturnsState, get_state
+from ..templating import render_page
+from ..workflow import Actor, can_transition, cancel_return
+
+S = ReturnStatus
+# The steps a customer sees, in order; a rejected or cancelled return stops early.
+JOURNEY = (S.REQUESTED, S.AUTHORIZED, S.RECEIVED, S.REFUNDED)
+
+
+def _return_or_404(token: str) -> ReturnRequest:
+    ret = return_for_token(token)
+    if ret is None:
+        abort(404)
+    return ret
+
+
+def status(token: str) -> str:
+    ret = _return_or_404(token)
+    return render_page(
+        "returns/status.html",
+        ret=ret,
+        token=token,
+        journey=JOURNEY,
+        link=status_url(ret),
+        created=request.args.get("created") == "1",
+        cancelled=request.args.get("cancelled") == "1",
+        can_cancel=can_transition(ret.status, S.CANCELLED),
+        cancel_form=ConfirmForm(),
+        reason_label=reason_label,
+    )
+
+
+def cancel(token: str) -> Response | tuple[str, int]:
+    ret = _return_or_404(token)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        cancel_return(ret, Actor.customer(ret.customer_email))
+    except IllegalTransition:
+        get_state().session.rollback()
+        return render_page(
+            "returns/message.html",
+            message=_("This return can no longer be cancelled."),
+            back=url_for("returns.status", token=token),
+        ), 409
+    get_state().session.commit()
+    return redirect(url_for("returns.status", token=token, cancelled=1))
+
+
+def photo(token: str, photo_id: int, size: str) -> Response:
+    """A photo of this return only; kept out of shared caches."""
+    ret = _return_or_404(token)
+    found = get_state().session.get(Photo, photo_id)
+    if found is None or found.return_id != ret.id:
+        abort(404)
+    return photo_response(found, thumbnail=size == "thumb")
+
+
+def photo_response(found: Photo, *, thumbnail: bool) -> Response:
+    key = found.thumbnail_key if thumbnail else found.storage_key
+    response = Response(get_state().storage.load(key), mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+def track() -> str | Response | tuple[str, int]:
+    """Find a return by RMA and e-mail, for a customer without the link at hand."""
+    form = TrackForm()
+    if request.method == "GET":
+        return render_page("returns/track.html", form=form)
+    if form.validate_on_submit():
+        rma = form.rma.data.strip().upper()
+        ret = get_state().session.scalar(sa.select(ReturnRequest).filter_by(rma=rma))
+        email = form.email.data.strip().lower()
+        if ret is not None and hmac.compare_digest(ret.customer_email, email):
+            return redirect(status_url(ret, external=False))
+        message = _("We could not find a return with that number and e-mail address.")
+        return render_page("returns/track.html", form=form, message=message), 404
+    return render_page("returns/track.html", form=form), 400
+
+
+def register(blueprint: Blueprint, state: ReturnsState) -> None:
+    limited = state.limiter.limit(
+        state.settings["RETURNS_LOOKUP_RATE_LIMIT"],
+        methods=["POST"],
+        deduct_when=lambda response: response.status_code != 302,
+    )
+    blueprint.add_url_rule("/track", "track", limited(track), methods=["GET", "POST"])
+    blueprint.add_url_rule("/status/<token>", "status", status)
+    blueprint.add_url_rule("/status/<token>/cancel", "cancel", cancel, methods=["POST"])
+    blueprint.add_url_rule(
+        "/status/<token>/photos/<int:photo_id>/<any(full, thumb):size>", "photo", photo
+    )
