@@ -9,14 +9,9 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from .i18n import lazy_gettext as _l
 
 
-class OrderLookupForm(FlaskForm):
-    """Find an order by its number and the e-mail address it was placed with."""
-
-    order_number = StringField(
-        _l("Order number"),
-        validators=[DataRequired(_l("Enter your order number.")), Length(max=64)],
-    )
-    email = EmailField(
+def _order_email_field() -> EmailField:
+    """The e-mail the order was placed with; both look-up forms ask for it."""
+    return EmailField(
         _l("E-mail address"),
         validators=[
             DataRequired(_l("Enter the e-mail address you ordered with.")),
@@ -26,11 +21,21 @@ class OrderLookupForm(FlaskForm):
     )
 
 
+class OrderLookupForm(FlaskForm):
+    """Find an order by its number and the e-mail address it was placed with."""
+
+    order_number = StringField(
+        _l("Order number"),
+        validators=[DataRequired(_l("Enter your order number.")), Length(max=64)],
+    )
+    email = _order_email_field()
+
+
 class ReturnRequestForm(FlaskForm):
     """The parts of the return form that are the same for every order.
 
     The per-line fields (quantity, reason, comment, photos) depend on the order
-    and are read by :mod:`flask_returns.views.new_return`.
+    and are read by :mod:`flask_returns.views.line_choices`.
     """
 
     comment = TextAreaField(
@@ -46,14 +51,7 @@ class TrackForm(FlaskForm):
         _l("Return number (RMA)"),
         validators=[DataRequired(_l("Enter the return number, e.g. R-7KQ2-9XDM.")), Length(max=16)],
     )
-    email = EmailField(
-        _l("E-mail address"),
-        validators=[
-            DataRequired(_l("Enter the e-mail address you ordered with.")),
-            Email(_l("Enter an e-mail address like name@example.com."), check_deliverability=False),
-            Length(max=254),
-        ],
-    )
+    email = _order_email_field()
 
 
 class ConfirmForm(FlaskForm):

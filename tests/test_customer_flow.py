@@ -46,6 +46,18 @@ def _form(client, **fields):
     return page, data
 
 
+def _order_1001_form(client):
+    """Look up order 1001 and open its form: (page, form data, shirt index, mug index)."""
+    look_up(client)
+    page, data = _form(client)
+    return (
+        page,
+        data,
+        line_index(page, "Organic T-shirt, blue, M"),
+        line_index(page, "Stoneware mug"),
+    )
+
+
 def _returns(shop_app):
     with shop_app.app_context():
         db = shop_app.extensions["returns"].db
@@ -94,9 +106,7 @@ def test_order_without_delivery_counts_from_the_order_date(client):
 
 
 def test_request_with_photo_then_status_then_cancel(client, shop_app):
-    look_up(client)
-    page, data = _form(client)
-    shirt, mug = line_index(page, "Organic T-shirt, blue, M"), line_index(page, "Stoneware mug")
+    _page, data, shirt, mug = _order_1001_form(client)
     data |= {
         f"line-{shirt}-quantity": "2",
         f"line-{shirt}-reason": "damaged",
@@ -140,9 +150,7 @@ def test_request_with_photo_then_status_then_cancel(client, shop_app):
 
 
 def test_bad_input_comes_back_with_the_customers_entries(client, shop_app):
-    look_up(client)
-    page, data = _form(client)
-    shirt, mug = line_index(page, "Organic T-shirt, blue, M"), line_index(page, "Stoneware mug")
+    page, data, shirt, mug = _order_1001_form(client)
     data |= {
         f"line-{shirt}-quantity": "1",
         f"line-{shirt}-reason": "damaged",
@@ -185,9 +193,7 @@ def test_bad_input_comes_back_with_the_customers_entries(client, shop_app):
     ids=["php", "bomb", "zero-bytes", "oversize"],
 )
 def test_hostile_uploads_are_refused_with_a_message(client, shop_app, payload, name, message):
-    look_up(client)
-    page, data = _form(client)
-    shirt = line_index(page, "Organic T-shirt, blue, M")
+    _page, data, shirt, _ = _order_1001_form(client)
     data |= {
         f"line-{shirt}-quantity": "1",
         f"line-{shirt}-reason": "damaged",
@@ -200,9 +206,7 @@ def test_hostile_uploads_are_refused_with_a_message(client, shop_app, payload, n
 
 
 def test_too_many_files_are_refused_before_decoding(client, shop_app):
-    look_up(client)
-    page, data = _form(client)
-    shirt = line_index(page, "Organic T-shirt, blue, M")
+    _page, data, shirt, _ = _order_1001_form(client)
     data |= {
         f"line-{shirt}-quantity": "1",
         f"line-{shirt}-reason": "damaged",
@@ -226,9 +230,7 @@ def test_an_oversize_request_gets_a_friendly_page(client, shop_app):
 
 
 def test_quantities_already_claimed_are_not_offered_again(client, shop_app):
-    look_up(client)
-    page, data = _form(client)
-    shirt = line_index(page, "Organic T-shirt, blue, M")
+    page, data, shirt, _ = _order_1001_form(client)
     data |= {f"line-{shirt}-quantity": "2", f"line-{shirt}-reason": "size_fit"}
     assert client.post("/returns/new", data=data).status_code == 302
     look_up(client)
@@ -262,9 +264,7 @@ def test_missing_or_wrong_csrf_token_is_refused(client, shop_app):
 
 
 def test_other_customers_cannot_see_or_act_on_a_return(client, shop_app):
-    look_up(client)
-    page, data = _form(client)
-    shirt = line_index(page, "Organic T-shirt, blue, M")
+    _page, data, shirt, _ = _order_1001_form(client)
     data |= {
         f"line-{shirt}-quantity": "1",
         f"line-{shirt}-reason": "damaged",
