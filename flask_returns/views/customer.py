@@ -15,21 +15,21 @@ from ..forms import OrderLookupForm, ReturnRequestForm
 from ..i18n import current_locale
 from ..i18n import gettext as _
 from ..links import status_url
-from ..models import Photo
+from ..models import Photo, ReturnRequest
 from ..orders import Order
 from ..policy import Eligibility, assess_order
 from ..reasons import reason_label
 from ..state import ReturnsState, get_state
 from ..templating import render_page
 from ..workflow import Actor, LineRequest, claimed_quantities, request_return
-from .line_choices import read_line_choices, sign_kept
+from .line_choices import LineChoice, read_line_choices, sign_kept
 
 SESSION_ORDER = "returns_order"
 # How long a successful look-up lets the customer fill in the form.
 LOOKUP_LIFETIME = 3600
 
 
-def start() -> str | Response:
+def start() -> str | Response | tuple[str, int]:
     """Where a customer begins: find the order to return items from."""
     form = OrderLookupForm()
     if request.method == "GET":
@@ -47,8 +47,8 @@ def start() -> str | Response:
             return redirect(url_for("returns.new_return"))
         # One message whichever part was wrong: no hint for someone guessing.
         message = _("We could not find an order with that number and e-mail address.")
-        return render_page("returns/start.html", form=form, message=message), 404  # type: ignore[return-value]
-    return render_page("returns/start.html", form=form), 400  # type: ignore[return-value]
+        return render_page("returns/start.html", form=form, message=message), 404
+    return render_page("returns/start.html", form=form), 400
 
 
 def _order_from_session() -> Order | None:
@@ -102,7 +102,9 @@ def new_return() -> str | Response | tuple[str, int]:
     return redirect(status_url(ret, external=False) + "?created=1")
 
 
-def _open_return(state: ReturnsState, order: Order, choices, comment: str):  # type: ignore[no-untyped-def]
+def _open_return(
+    state: ReturnsState, order: Order, choices: list[LineChoice], comment: str
+) -> ReturnRequest:
     chosen = [c for c in choices if c.quantity > 0]
     ret = request_return(
         order,
