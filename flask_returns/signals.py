@@ -20,5 +20,6 @@ return_cancelled = _signals.signal("return-cancelled")
 #: which is what a host needs to restock.
 return_received = _signals.signal("return-received")
 return_refunded = _signals.signal("return-refunded")
+#: Refund signals also carry ``refund``: the :class:`~flask_returns.models.Refund` row.
 refund_succeeded = _signals.signal("refund-succeeded")
 refund_failed = _signals.signal("refund-failed")

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from flask_returns import IllegalTransition, InvalidReturn, signals
-from flask_returns.models import Event, ReturnRequest, ReturnStatus
+from flask_returns.models import Event, Refund, RefundStatus, ReturnRequest, ReturnStatus
 from flask_returns.workflow import (
     Actor,
     LineReceipt,
@@ -20,6 +20,7 @@ from flask_returns.workflow import (
     mark_refunded,
     reject_return,
     request_return,
+    settle_refund,
 )
 
 from .hosts import make_host, make_order
@@ -269,3 +270,55 @@ def test_one_transaction_with_the_hosts_writes(host_app, db_session, memory_orde
         db_session.rollback()
         with engine.begin() as conn:
             conn.execute(sa.text("DROP TABLE host_marker"))
+
+
+REFUND_ALLOWED = {
+    ("pending", "requires_action"),
+    ("pending", "succeeded"),
+    ("pending", "failed"),
+    ("pending", "canceled"),
+    ("requires_action", "succeeded"),
+    ("requires_action", "failed"),
+    ("requires_action", "canceled"),
+    ("succeeded", "failed"),
+}
+REFUND_PAIRS = list(itertools.product([s.value for s in RefundStatus], repeat=2))
+
+
+@pytest.mark.parametrize(
+    ("current", "wanted"), REFUND_PAIRS, ids=[f"{a}-{b}" for a, b in REFUND_PAIRS]
+)
+def test_every_refund_status_change(db_session, memory_orders, current, wanted):
+    ret = _in_status(_new_return(db_session, memory_orders), "received")
+    refund = Refund(
+        return_request=ret,
+        attempt=1,
+        amount=1450,
+        currency="EUR",
+        status=current,
+        idempotency_key=f"test-{ret.rma}-1",
+    )
+    db_session.add(refund)
+    seen = []
+    record = lambda sender, **kw: seen.append((sender.rma, kw["refund"].status))  # noqa: E731
+    with signals.refund_succeeded.connected_to(record), signals.refund_failed.connected_to(record):
+        if current == wanted:
+            assert settle_refund(refund, RefundStatus(wanted), Actor.stripe("evt_1")) is False
+            assert seen == []
+        elif (current, wanted) in REFUND_ALLOWED:
+            changed = settle_refund(
+                refund,
+                RefundStatus(wanted),
+                Actor.stripe("evt_1"),
+                failure_reason="expired_or_canceled_card" if wanted == "failed" else "",
+                stripe_refund_id="re_123",
+            )
+            assert changed and refund.status == wanted and refund.stripe_refund_id == "re_123"
+            assert ret.events[-1].action == f"refund_{wanted}"
+            assert ret.events[-1].actor_kind == "stripe"
+            expected = [(ret.rma, wanted)] if wanted in ("succeeded", "failed") else []
+            assert seen == expected
+        else:
+            with pytest.raises(IllegalTransition):
+                settle_refund(refund, RefundStatus(wanted), Actor.stripe("evt_1"))
+            assert refund.status == current and seen == []
