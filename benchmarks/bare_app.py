@@ -15,7 +15,7 @@ ROW = (
     "<td>{{ item.quantity }}</td><td>{{ item.price }}</td></tr>\n"
 )
 PAGE = (
-    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{{ title }}</title>"
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>'
     "</head><body><main><h1>{{ title }}</h1><table>\n"
     "{% for item in items %}" + ROW + "{% endfor %}"
     "</table></main></body></html>\n"
