@@ -11,6 +11,11 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 
+def normalize_email(email: str) -> str:
+    """The form e-mail addresses are stored and compared in (case-insensitive, trimmed)."""
+    return email.strip().lower()
+
+
 @dataclass(frozen=True)
 class Address:
     """A postal address as printed on a label; ``country`` is ISO 3166-1 alpha-2."""

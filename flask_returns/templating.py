@@ -8,6 +8,7 @@ host can override any ``returns/*.html`` template and still use ``_()``.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -33,20 +34,22 @@ def format_date(value: date | datetime | None, format: str = "long") -> str:
 def language_choices() -> list[dict[str, Any]]:
     """The customer's language switcher: each language named in itself."""
     current = str(current_locale())
-    choices = []
-    for code in current_app.config["RETURNS_LOCALES"]:
-        args = {k: v for k, v in request.args.items() if k != "lang"} if request else {}
-        args["lang"] = code
-        name = Locale.parse(code).get_display_name(code) or code
-        choices.append(
-            {
-                "code": code,
-                "name": name[:1].upper() + name[1:],
-                "url": f"{request.path}?{urlencode(args)}",
-                "current": code == current,
-            }
-        )
-    return choices
+    kept = {k: v for k, v in request.args.items() if k != "lang"}
+    return [
+        {
+            "code": code,
+            "name": _native_name(code),
+            "url": f"{request.path}?{urlencode({**kept, 'lang': code})}",
+            "current": code == current,
+        }
+        for code in current_app.config["RETURNS_LOCALES"]
+    ]
+
+
+@cache
+def _native_name(code: str) -> str:
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
 
 
 def template_context() -> dict[str, Any]:

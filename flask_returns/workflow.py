@@ -28,7 +28,7 @@ from .models import (
     ReturnStatus,
     utcnow,
 )
-from .orders import Order
+from .orders import Order, normalize_email
 from .state import get_state
 
 S = ReturnStatus
@@ -188,7 +188,7 @@ def request_return(
         rma=_unused_rma(session),
         order_reference=order.reference,
         order_number=order.number,
-        customer_email=order.email.strip().lower(),
+        customer_email=normalize_email(order.email),
         customer_name=order.customer_name,
         customer_locale=locale,
         currency=order.currency,

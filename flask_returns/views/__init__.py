@@ -22,8 +22,9 @@ def create_blueprint(app: Flask) -> Blueprint:
     blueprint.before_request(_cap_request_size)
     for code in (400, 404, 413, 429):
         blueprint.register_error_handler(code, _error_page)
-    customer.register(blueprint, get_state(app))
-    status.register(blueprint, get_state(app))
+    state = get_state(app)
+    customer.register(blueprint, state)
+    status.register(blueprint, state)
     return blueprint
 
 
@@ -34,17 +35,22 @@ def _cap_request_size() -> None:
     request.max_content_length = cap
 
 
-def _error_page(error: HTTPException) -> tuple[str, int]:
-    code = error.code or 500
-    messages = {
-        400: _("Your form could not be read. Please go back and send it again."),
-        404: _("The page you asked for does not exist, or the link is no longer valid."),
-        413: _(
+def _error_message(code: int) -> str:
+    if code == 404:
+        return _("The page you asked for does not exist, or the link is no longer valid.")
+    if code == 413:
+        settings = get_state().settings
+        return _(
             "Your photos were too large together. Each photo may be up to %(size)s MB, "
             "and you can add up to %(count)d photos.",
-            size=get_state().settings["RETURNS_MAX_PHOTO_BYTES"] // (1024 * 1024),
-            count=get_state().settings["RETURNS_MAX_PHOTOS"],
-        ),
-        429: _("Too many attempts. Please wait a few minutes and try again."),
-    }
-    return render_page("returns/message.html", message=messages.get(code, "")), code
+            size=settings["RETURNS_MAX_PHOTO_BYTES"] // (1024 * 1024),
+            count=settings["RETURNS_MAX_PHOTOS"],
+        )
+    if code == 429:
+        return _("Too many attempts. Please wait a few minutes and try again.")
+    return _("Your form could not be read. Please go back and send it again.")
+
+
+def _error_page(error: HTTPException) -> tuple[str, int]:
+    code = error.code or 400
+    return render_page("returns/message.html", message=_error_message(code)), code

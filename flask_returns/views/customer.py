@@ -16,13 +16,14 @@ from ..i18n import current_locale
 from ..i18n import gettext as _
 from ..links import status_url
 from ..models import Photo, ReturnRequest
-from ..orders import Order
+from ..orders import Order, normalize_email
 from ..policy import Eligibility, assess_order
 from ..reasons import reason_label
 from ..state import ReturnsState, get_state
 from ..templating import render_page
 from ..workflow import Actor, LineRequest, claimed_quantities, request_return
 from .line_choices import LineChoice, read_line_choices, sign_kept
+from .lookup_limit import limit_failed_lookups
 
 SESSION_ORDER = "returns_order"
 # How long a successful look-up lets the customer fill in the form.
@@ -41,7 +42,7 @@ def start() -> str | Response | tuple[str, int]:
         if order is not None:
             session[SESSION_ORDER] = {
                 "reference": order.reference,
-                "email": order.email.strip().lower(),
+                "email": normalize_email(order.email),
                 "at": int(time.time()),
             }
             return redirect(url_for("returns.new_return"))
@@ -56,7 +57,7 @@ def _order_from_session() -> Order | None:
     if not isinstance(found, dict) or time.time() - found.get("at", 0) > LOOKUP_LIFETIME:
         return None
     order = get_state().orders.get_order(str(found.get("reference", "")))
-    if order is None or order.email.strip().lower() != found.get("email"):
+    if order is None or normalize_email(order.email) != found.get("email"):
         return None
     return order
 
@@ -79,10 +80,14 @@ def new_return() -> str | Response | tuple[str, int]:
     state = get_state()
     eligibility = _assess(order)
     form = ReturnRequestForm()
-    page = {"order": order, "eligibility": eligibility, "form": form, "reason_label": reason_label}
-    reasons = state.settings["RETURNS_REASONS"]
-    page["reasons"] = reasons
-    page["photo_reasons"] = state.settings["RETURNS_PHOTO_REQUIRED_REASONS"]
+    page = {
+        "order": order,
+        "eligibility": eligibility,
+        "form": form,
+        "reason_label": reason_label,
+        "reasons": state.settings["RETURNS_REASONS"],
+        "photo_reasons": state.settings["RETURNS_PHOTO_REQUIRED_REASONS"],
+    }
     if request.method == "GET" or not eligibility.eligible:
         return render_page("returns/new_return.html", choices={}, problems=[], **page)
     if not form.validate_on_submit():
@@ -109,7 +114,7 @@ def _open_return(
     ret = request_return(
         order,
         [LineRequest(c.verdict.line.id, c.quantity, c.reason, c.comment.strip()) for c in chosen],
-        Actor.customer(order.email.strip().lower()),
+        Actor.customer(normalize_email(order.email)),
         locale=str(current_locale()),
         comment=comment.strip(),
     )
@@ -131,10 +136,6 @@ def _open_return(
 
 
 def register(blueprint: Blueprint, state: ReturnsState) -> None:
-    rate = state.settings["RETURNS_LOOKUP_RATE_LIMIT"]
-    # Count only failed look-ups (a success redirects), so a customer is never locked out.
-    limited = state.limiter.limit(
-        rate, methods=["POST"], deduct_when=lambda response: response.status_code != 302
-    )
+    limited = limit_failed_lookups(state)
     blueprint.add_url_rule("/", "start", limited(start), methods=["GET", "POST"])
     blueprint.add_url_rule("/new", "new_return", new_return, methods=["GET", "POST"])

@@ -13,10 +13,12 @@ from ..forms import ConfirmForm, TrackForm
 from ..i18n import gettext as _
 from ..links import return_for_token, status_url
 from ..models import Photo, ReturnRequest, ReturnStatus
+from ..orders import normalize_email
 from ..reasons import reason_label
 from ..state import ReturnsState, get_state
 from ..templating import render_page
 from ..workflow import Actor, can_transition, cancel_return
+from .lookup_limit import limit_failed_lookups
 
 S = ReturnStatus
 # The steps a customer sees, in order; a rejected or cancelled return stops early.
@@ -90,7 +92,7 @@ def track() -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         rma = form.rma.data.strip().upper()
         ret = get_state().session.scalar(sa.select(ReturnRequest).filter_by(rma=rma))
-        email = form.email.data.strip().lower()
+        email = normalize_email(form.email.data)
         if ret is not None and hmac.compare_digest(ret.customer_email, email):
             return redirect(status_url(ret, external=False))
         message = _("We could not find a return with that number and e-mail address.")
@@ -99,12 +101,9 @@ def track() -> str | Response | tuple[str, int]:
 
 
 def register(blueprint: Blueprint, state: ReturnsState) -> None:
-    limited = state.limiter.limit(
-        state.settings["RETURNS_LOOKUP_RATE_LIMIT"],
-        methods=["POST"],
-        deduct_when=lambda response: response.status_code != 302,
+    blueprint.add_url_rule(
+        "/track", "track", limit_failed_lookups(state)(track), methods=["GET", "POST"]
     )
-    blueprint.add_url_rule("/track", "track", limited(track), methods=["GET", "POST"])
     blueprint.add_url_rule("/status/<token>", "status", status)
     blueprint.add_url_rule("/status/<token>/cancel", "cancel", cancel, methods=["POST"])
     blueprint.add_url_rule(
