@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 
 from flask_returns import Address, Order, OrderLine
 
-from .models import Customer, ShopOrder, db
+from .models import Customer, ShopOrder, ShopOrderLine, db
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -52,14 +53,20 @@ def to_returns_order(order: ShopOrder) -> Order:
     )
 
 
+# One round trip for the order, its customer, its lines and their products: the
+# returns pages ask for the order on every request.
+_WITH_LINES = sa.select(ShopOrder).options(
+    joinedload(ShopOrder.customer),
+    selectinload(ShopOrder.lines).joinedload(ShopOrderLine.product),
+)
+
+
 class ShopOrders:
     """Implements ``flask_returns.OrderSource`` over the shop's own tables."""
 
     def find_order(self, number: str, email: str) -> Order | None:
         order = db.session.scalar(
-            sa.select(ShopOrder)
-            .join(Customer)
-            .where(
+            _WITH_LINES.join(Customer).where(
                 ShopOrder.number == number.strip(),
                 sa.func.lower(Customer.email) == email.strip().lower(),
             )
@@ -69,5 +76,5 @@ class ShopOrders:
     def get_order(self, reference: str) -> Order | None:
         if not reference.isdigit():
             return None
-        order = db.session.get(ShopOrder, int(reference))
+        order = db.session.scalar(_WITH_LINES.where(ShopOrder.id == int(reference)))
         return to_returns_order(order) if order else None

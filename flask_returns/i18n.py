@@ -40,7 +40,7 @@ class ReturnsDomain(Domain):
     """A Flask-Babel domain whose language is ours (see :func:`current_locale`)."""
 
     def get_translations(self) -> NullTranslations:
-        return _catalog(str(current_locale()))
+        return _catalog(current_locale_code())
 
 
 domain = ReturnsDomain(domain=DOMAIN)
@@ -99,17 +99,28 @@ def _negotiate() -> str:
     return browser or _default_locale()
 
 
-def current_locale() -> Locale:
-    """The language our text is shown in right now."""
+def current_locale_code() -> str:
+    """The code of the language our text is shown in right now (``pl``, ``pt_BR``)."""
     forced = _forced_locale.get()
     if forced:
-        return Locale.parse(forced)
+        return forced
     if not has_request_context():
-        return Locale.parse(_default_locale())
+        return _default_locale()
+    # A page asks this once per message: negotiate once per request.
     cached = g.get("_returns_locale")
     if cached is None:
-        cached = g._returns_locale = Locale.parse(_negotiate())
+        cached = g._returns_locale = _negotiate()
     return cached
+
+
+@cache
+def _parsed(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def current_locale() -> Locale:
+    """The language our text is shown in right now."""
+    return _parsed(current_locale_code())
 
 
 def text_direction(locale: Locale | None = None) -> str:
