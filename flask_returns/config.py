@@ -88,6 +88,29 @@ def _rate_limit(key: str, value: Any) -> str:
     return value
 
 
+def _bool(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigurationError(f"{key} must be True or False, got {value!r}")
+    return value
+
+
+def _optional_callable(key: str, value: Any) -> Callable[[], Any] | None:
+    if value is not None and not callable(value):
+        raise ConfigurationError(f"{key} must be a function or None, got {value!r}")
+    return value
+
+
+def _percent_by_reason(key: str, value: Any) -> dict[str, int]:
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 100
+        for k, v in value.items()
+    ):
+        raise ConfigurationError(
+            f"{key} must map reason codes to whole percents 0-100, got {value!r}"
+        )
+    return dict(value)
+
+
 _SLUG = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 
@@ -231,6 +254,52 @@ SETTINGS: tuple[Setting, ...] = (
         "Another Stripe API address, e.g. a local test server; None means Stripe itself.",
         _optional_str,
     ),
+    Setting(
+        "RETURNS_STRIPE_WEBHOOK_SECRET",
+        None,
+        "Signing secret (`whsec_...`) of the webhook endpoint at `<prefix>/stripe/webhook`; "
+        "without it the endpoint refuses every event.",
+        _optional_str,
+    ),
+    Setting(
+        "RETURNS_STRIPE_TIMEOUT",
+        30,
+        "Seconds to wait for Stripe before a refund's outcome counts as unknown.",
+        _int_at_least(1),
+    ),
+    Setting(
+        "RETURNS_RESTOCKING_FEES",
+        {},
+        'Restocking fee in percent per reason code, e.g. `{"changed_mind": 10}`; '
+        "reasons not named carry no fee.",
+        _percent_by_reason,
+    ),
+    Setting(
+        "RETURNS_REFUND_ORIGINAL_SHIPPING",
+        True,
+        "Refund the order's shipping when every line of the order comes back in full.",
+        _bool,
+    ),
+    Setting(
+        "RETURNS_ADMIN_PERMISSION",
+        None,
+        "A callable that returns True when the current user may use the admin pages. "
+        "None denies everyone (with a warning at start-up).",
+        _optional_callable,
+    ),
+    Setting(
+        "RETURNS_ADMIN_IDENTITY",
+        None,
+        "A callable that returns the acting admin's id for the history; None uses "
+        "Flask-Login's `current_user.get_id()`.",
+        _optional_callable,
+    ),
+    Setting(
+        "RETURNS_ADMIN_PAGE_SIZE",
+        50,
+        "Returns per page in the admin queue.",
+        _int_at_least(1),
+    ),
 )
 
 KEYS = frozenset(setting.key for setting in SETTINGS)
@@ -276,6 +345,12 @@ def _check_together(values: dict[str, Any]) -> None:
     if unknown:
         raise ConfigurationError(
             "RETURNS_PHOTO_REQUIRED_REASONS names reasons missing from RETURNS_REASONS: "
+            + ", ".join(sorted(unknown))
+        )
+    unknown = set(values["RETURNS_RESTOCKING_FEES"]) - set(values["RETURNS_REASONS"])
+    if unknown:
+        raise ConfigurationError(
+            "RETURNS_RESTOCKING_FEES names reasons missing from RETURNS_REASONS: "
             + ", ".join(sorted(unknown))
         )
     if values["RETURNS_DEFAULT_LOCALE"] not in values["RETURNS_LOCALES"]:

@@ -248,3 +248,14 @@ class Event(Base):
 @event.listens_for(Event, "before_delete")
 def _history_is_append_only(mapper: Any, connection: Any, target: Event) -> None:
     raise ValueError("returns_event rows are append-only")
+
+
+class StripeEvent(Base):
+    """Stripe webhook events already handled: Stripe delivers some more than once."""
+
+    __tablename__ = "returns_stripe_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    type: Mapped[str] = mapped_column(sa.String(64))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

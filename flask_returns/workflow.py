@@ -43,6 +43,12 @@ TRANSITIONS: Mapping[ReturnStatus, frozenset[ReturnStatus]] = {
     S.REFUNDED: frozenset(),
 }
 
+# The one way back: a refund that fails after Stripe first reported success. Kept
+# apart from TRANSITIONS so no other step can take it.
+REOPENING: Mapping[ReturnStatus, frozenset[ReturnStatus]] = {
+    S.REFUNDED: frozenset({S.RECEIVED, S.AUTHORIZED}),
+}
+
 # Statuses whose lines still claim units of the order (a cancelled or rejected
 # return gives its units back to the customer).
 CLAIMING = (S.REQUESTED, S.AUTHORIZED, S.RECEIVED, S.REFUNDED)
@@ -140,14 +146,20 @@ def can_transition(current: str, wanted: str) -> bool:
 
 
 def _move(
-    ret: ReturnRequest, wanted: ReturnStatus, actor: Actor, action: str, details: dict | None
+    ret: ReturnRequest,
+    wanted: ReturnStatus,
+    actor: Actor,
+    action: str,
+    details: dict | None,
+    allowed: Mapping[ReturnStatus, frozenset[ReturnStatus]] = TRANSITIONS,
 ) -> None:
     current = ReturnStatus(ret.status)
-    if wanted not in TRANSITIONS[current]:
+    if wanted not in allowed.get(current, frozenset()):
         raise IllegalTransition(ret.rma, current, wanted)
     now = utcnow()
     ret.status = wanted
-    setattr(ret, _TIMESTAMP[wanted], now)
+    if current != S.REFUNDED:  # reopening keeps the original step's date
+        setattr(ret, _TIMESTAMP[wanted], now)
     ret.updated_at = now
     _record(ret, actor, action, current, wanted, details)
 
@@ -305,6 +317,13 @@ def mark_received(ret: ReturnRequest, actor: Actor, receipts: Sequence[LineRecei
         line.condition = receipt.condition if receipt else None
         line.resellable = receipt.resellable if receipt else None
     signals.return_received.send(ret, actor=actor, lines=list(receipts))
+
+
+def reopen_after_failed_refund(ret: ReturnRequest, actor: Actor, *, reason: str) -> None:
+    """A refund that Stripe reported as done has failed: put the return back in the queue."""
+    wanted = S.RECEIVED if ret.received_at is not None else S.AUTHORIZED
+    _move(ret, wanted, actor, "reopened", {"reason": reason}, allowed=REOPENING)
+    ret.refunded_at = None
 
 
 def mark_refunded(ret: ReturnRequest, actor: Actor, details: dict | None = None) -> None:

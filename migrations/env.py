@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from flask_returns.models import Base
+from flask_returns.models import Base, UTCDateTime
 from flask_returns.schema import VERSION_TABLE, is_returns_table
 
 
@@ -17,6 +17,13 @@ def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
     if type_ == "table":
         return is_returns_table(name) and name != VERSION_TABLE
     return True
+
+
+def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    # Our UTCDateTime is a plain DateTime in the database; keep scripts free of model imports.
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime()"
+    return False
 
 
 connection = context.config.attributes.get("connection")
@@ -29,6 +36,7 @@ context.configure(
     version_table=VERSION_TABLE,
     include_name=include_name,
     compare_type=True,
+    render_item=render_item,
     # SQLite alters tables by copying them; batch mode does that for us.
     render_as_batch=True,
 )

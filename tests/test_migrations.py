@@ -24,6 +24,7 @@ RETURNS_TABLES = {
     "returns_photo",
     "returns_refund",
     "returns_event",
+    "returns_stripe_event",
 }
 _counter = itertools.count()
 
