@@ -119,7 +119,7 @@ def _session(ret: ReturnRequest | None = None) -> Session:
     return (object_session(ret) if ret is not None else None) or get_state().session
 
 
-def _record(
+def record_event(
     ret: ReturnRequest,
     actor: Actor,
     action: str,
@@ -127,6 +127,7 @@ def _record(
     to_status: str | None,
     details: dict[str, Any] | None = None,
 ) -> Event:
+    """Append to the return's history (steps that change no status record here too)."""
     event = Event(
         return_request=ret,
         actor_kind=actor.kind,
@@ -161,7 +162,7 @@ def _move(
     if current != S.REFUNDED:  # reopening keeps the original step's date
         setattr(ret, _TIMESTAMP[wanted], now)
     ret.updated_at = now
-    _record(ret, actor, action, current, wanted, details)
+    record_event(ret, actor, action, current, wanted, details)
 
 
 def claimed_quantities(order_reference: str, session: Session | None = None) -> dict[str, int]:
@@ -235,7 +236,7 @@ def request_return(
             )
         )
     session.add(ret)
-    _record(ret, actor, "requested", None, S.REQUESTED, {"lines": len(lines)})
+    record_event(ret, actor, "requested", None, S.REQUESTED, {"lines": len(lines)})
     signals.return_requested.send(ret, actor=actor)
     return ret
 
@@ -380,7 +381,7 @@ def settle_refund(
         "to": status.value,
         "failure_reason": failure_reason,
     }
-    _record(ret, actor, f"refund_{status.value}", None, None, details)
+    record_event(ret, actor, f"refund_{status.value}", None, None, details)
     if status == R.SUCCEEDED:
         signals.refund_succeeded.send(ret, actor=actor, refund=refund)
     elif status == R.FAILED:

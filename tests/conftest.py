@@ -57,29 +57,49 @@ def _empty_all_tables(engine: sa.Engine) -> None:
 
 
 @pytest.fixture
-def shop_app(_schema_ready: str, stripe_server, tmp_path: Path) -> Iterator[Flask]:
-    """The example shop on the test database, with its demo data at the local Stripe server."""
+def make_shop_app(_schema_ready: str, stripe_server, tmp_path: Path) -> Iterator:
+    """Factory: the example shop on the test database with its demo data at the local
+    Stripe server; keyword arguments are extra app settings. Seeds once per test."""
     from example_shop import create_app
     from example_shop.models import db
     from example_shop.seed import seed_demo_data
 
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": _schema_ready,
-            "STRIPE_API_KEY": stripe_server.api_key,
-            "STRIPE_API_BASE": stripe_server.api_base,
-            "RETURNS_STORAGE_PATH": str(tmp_path / "files"),
-            "SECRET_KEY": "test-secret",
-        }
-    )
-    with app.app_context():
-        seed_demo_data()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        _empty_all_tables(db.engine)
-        db.engine.dispose()
+    made: list[Flask] = []
+
+    def make(**config: object) -> Flask:
+        app = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": _schema_ready,
+                "STRIPE_API_KEY": stripe_server.api_key,
+                "STRIPE_API_BASE": stripe_server.api_base,
+                "RETURNS_STORAGE_PATH": str(tmp_path / "files"),
+                "SECRET_KEY": "test-secret",
+                **config,
+            }
+        )
+        if not made:
+            with app.app_context():
+                seed_demo_data()
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+    if made:
+        with made[0].app_context():
+            _empty_all_tables(db.engine)
+    for app in made:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def shop_app(make_shop_app) -> Flask:
+    """The example shop with its demo data (see ``make_shop_app``)."""
+    return make_shop_app()
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Payment providers. Stripe is the one that ships."""

@@ -1,0 +1,110 @@
+"""A proxy in front of the local Stripe server that can fail the way networks do.
+
+Modes for ``POST /v1/refunds`` (every other request passes through):
+
+- ``pass``: forward and answer;
+- ``error``: answer 500 without forwarding (Stripe's side failed, nothing refunded);
+- ``lost``: forward, then close the connection without answering (the refund was
+  made but the answer never came back);
+- ``hang``: forward, then answer only after the client has given up.
+
+localstripe keeps no idempotency keys; real Stripe does (for 24 hours). So that a
+retry by the SDK behaves as it would against Stripe, the proxy replays the first
+upstream answer for a repeated ``Idempotency-Key`` instead of forwarding again.
+"""
+
+from __future__ import annotations
+
+import http.client
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from example_shop.local_stripe import free_port
+
+
+class StripeProxy:
+    def __init__(self, upstream: str) -> None:
+        self.upstream = urlsplit(upstream)
+        self.mode = "pass"
+        self.hang_seconds = 5.0
+        self.forwarded_refunds = 0
+        self._answers: dict[str, tuple[int, list[tuple[str, str]], bytes]] = {}
+        self._lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                proxy._relay(self, b"")
+
+            def do_DELETE(self) -> None:
+                proxy._relay(self, b"")
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if not self.path.startswith("/v1/refunds"):
+                    proxy._relay(self, body)
+                    return
+                if proxy.mode == "error":
+                    self._send(
+                        500,
+                        [("Content-Type", "application/json")],
+                        b'{"error": {"type": "api_error", "message": "upstream down"}}',
+                    )
+                    return
+                key = self.headers.get("Idempotency-Key") or ""
+                with proxy._lock:
+                    answer = proxy._answers.get(key) if key else None
+                    if answer is None:
+                        answer = proxy._forward(self, body)
+                        proxy.forwarded_refunds += 1
+                        if key:
+                            proxy._answers[key] = answer
+                if proxy.mode == "lost":
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                if proxy.mode == "hang":
+                    time.sleep(proxy.hang_seconds)
+                self._send(*answer)
+
+            def _send(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+                self.send_response(status)
+                for name, value in headers:
+                    if name.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def _forward(self, handler, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:  # type: ignore[no-untyped-def]
+        conn = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port, timeout=30)
+        headers = {k: v for k, v in handler.headers.items() if k.lower() != "host"}
+        conn.request(handler.command, handler.path, body=body or None, headers=headers)
+        response = conn.getresponse()
+        answer = (response.status, response.getheaders(), response.read())
+        conn.close()
+        return answer
+
+    def _relay(self, handler, body: bytes) -> None:  # type: ignore[no-untyped-def]
+        handler._send(*self._forward(handler, body))
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)

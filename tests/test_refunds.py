@@ -1,0 +1,317 @@
+"""Refunds with the real stripe SDK against the local Stripe server: once, to the cent."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from example_shop.orders import ShopOrders
+from example_shop.payments import stripe_client
+from flask_returns.models import Refund, ReturnRequest
+from flask_returns.refunds import RefundRefused, issue_refund, propose_refund, settle_from_stripe
+from flask_returns.workflow import (
+    Actor,
+    LineReceipt,
+    LineRequest,
+    authorize_return,
+    mark_received,
+    request_return,
+)
+
+ADMIN = Actor.admin("1")
+
+
+def _received_return(app, number, email, lines, *, received=None, authorized=None) -> int:
+    """A return of ``lines`` ({sku: (qty, reason)}), authorized and received; its id."""
+    with app.app_context():
+        state = app.extensions["returns"]
+        order = ShopOrders().find_order(number, email)
+        by_sku = {line.sku: line for line in order.lines}
+        ret = request_return(
+            order,
+            [LineRequest(by_sku[sku].id, qty, reason) for sku, (qty, reason) in lines.items()],
+            Actor.customer(email),
+            locale="pl",
+        )
+        state.session.flush()
+        authorize_return(
+            ret,
+            ADMIN,
+            quantities={
+                line.id: (authorized or {}).get(line.sku, line.quantity_requested)
+                for line in ret.lines
+            },
+        )
+        mark_received(
+            ret,
+            ADMIN,
+            [
+                LineReceipt(line.id, (received or {}).get(line.sku, line.quantity_authorized))
+                for line in ret.lines
+            ],
+        )
+        state.session.commit()
+        return ret.id
+
+
+def _refunds_at_stripe(app, number, email):
+    with app.app_context():
+        order = ShopOrders().find_order(number, email)
+        client = stripe_client(app)
+        return list(
+            client.v1.refunds.list(params={"payment_intent": order.payment_reference}).data
+        ), order
+
+
+def _load(app, return_id) -> ReturnRequest:
+    return app.extensions["returns"].session.get(ReturnRequest, return_id)
+
+
+def test_full_refund_of_everything_returnable(shop_app):
+    return_id = _received_return(
+        shop_app,
+        "1001",
+        "customer@example.com",
+        {"TSHIRT-BLU-M": (2, "size_fit"), "MUG-STONE": (1, "damaged")},
+    )
+    with shop_app.app_context():
+        ret = _load(shop_app, return_id)
+        proposal = propose_refund(ret)
+        # The earrings stay with the customer, so shipping is not refunded.
+        assert (proposal.items, proposal.restocking_fee, proposal.shipping) == (6448, 0, 0)
+        assert proposal.payment_remaining == 2 * 2499 + 1450 + 3900 + 499
+        assert proposal.maximum == 6448
+        refund = issue_refund(ret, proposal.maximum, ADMIN)
+        assert (refund.status, refund.amount, refund.currency) == ("succeeded", 6448, "EUR")
+        assert refund.stripe_refund_id.startswith("re_")
+        assert ret.status == "refunded"
+        actions = [event.action for event in ret.events]
+        assert actions[-3:] == ["refund_requested", "refund_succeeded", "refunded"]
+    refunds, _ = _refunds_at_stripe(shop_app, "1001", "customer@example.com")
+    assert [(r.amount, r.metadata["rma"]) for r in refunds] == [(6448, ret.rma)]
+
+
+def test_partial_refund_with_restocking_fee(make_shop_app):
+    app = make_shop_app(RETURNS_RESTOCKING_FEES={"changed_mind": 10})
+    return_id = _received_return(
+        app,
+        "1001",
+        "customer@example.com",
+        {"TSHIRT-BLU-M": (2, "changed_mind"), "MUG-STONE": (1, "damaged")},
+    )
+    with app.app_context():
+        ret = _load(app, return_id)
+        proposal = propose_refund(ret)
+        fees = {line.name: line.fee for line in proposal.lines}
+        # 10 % of 49.98 is 4.998: 5.00, rounded half up in cents; the damaged mug pays none.
+        assert fees == {"Organic T-shirt, blue, M": 500, "Stoneware mug": 0}
+        assert proposal.total == 6448 - 500
+        refund = issue_refund(ret, 3000, ADMIN, note="Goodwill: half")
+        assert (refund.status, refund.amount, refund.note) == ("succeeded", 3000, "Goodwill: half")
+    refunds, _ = _refunds_at_stripe(app, "1001", "customer@example.com")
+    assert [r.amount for r in refunds] == [3000]
+
+
+def test_jpy_has_no_minor_unit_and_a_whole_order_gets_its_shipping(shop_app):
+    return_id = _received_return(
+        shop_app,
+        "1004",
+        "tanaka@example.com",
+        {"KETTLE-JP": (1, "defective"), "MUG-STONE": (2, "size_fit")},
+    )
+    with shop_app.app_context():
+        ret = _load(shop_app, return_id)
+        proposal = propose_refund(ret)
+        assert (proposal.items, proposal.shipping, proposal.total) == (16100, 800, 16900)
+        refund = issue_refund(ret, proposal.maximum, ADMIN)
+        assert (refund.amount, refund.currency, refund.status) == (16900, "JPY", "succeeded")
+    refunds, _ = _refunds_at_stripe(shop_app, "1004", "tanaka@example.com")
+    assert [(r.amount, r.currency) for r in refunds] == [(16900, "jpy")]
+
+
+def test_refunds_made_directly_in_stripe_cap_ours(shop_app):
+    return_id = _received_return(
+        shop_app,
+        "1001",
+        "customer@example.com",
+        {"TSHIRT-BLU-M": (2, "size_fit"), "MUG-STONE": (1, "damaged")},
+    )
+    _, order = _refunds_at_stripe(shop_app, "1001", "customer@example.com")
+    with shop_app.app_context():
+        stripe_client(shop_app).v1.refunds.create(
+            params={"payment_intent": order.payment_reference, "amount": 6000}
+        )
+        ret = _load(shop_app, return_id)
+        proposal = propose_refund(ret)
+        assert proposal.payment_remaining == 10847 - 6000
+        assert proposal.maximum == 4847
+        with pytest.raises(RefundRefused, match="At most"):
+            issue_refund(ret, 6448, ADMIN)
+        assert ret.refunds == []
+        assert issue_refund(ret, 4847, ADMIN).status == "succeeded"
+    refunds, _ = _refunds_at_stripe(shop_app, "1001", "customer@example.com")
+    assert sorted(r.amount for r in refunds) == [4847, 6000]
+
+
+def test_only_received_units_are_refunded(shop_app):
+    return_id = _received_return(
+        shop_app,
+        "1001",
+        "customer@example.com",
+        {"TSHIRT-BLU-M": (2, "size_fit")},
+        received={"TSHIRT-BLU-M": 1},
+    )
+    with shop_app.app_context():
+        ret = _load(shop_app, return_id)
+        assert propose_refund(ret).maximum == 2499
+        with pytest.raises(RefundRefused):
+            issue_refund(ret, 2500, ADMIN)
+        assert issue_refund(ret, 2499, ADMIN).amount == 2499
+
+
+@pytest.mark.parametrize("amount", [0, -5, 12.5, True])
+def test_nonsense_amounts_are_refused(shop_app, amount):
+    return_id = _received_return(
+        shop_app, "1001", "customer@example.com", {"MUG-STONE": (1, "damaged")}
+    )
+    with shop_app.app_context():
+        ret = _load(shop_app, return_id)
+        with pytest.raises(RefundRefused):
+            issue_refund(ret, amount, ADMIN)
+        assert ret.refunds == []
+
+
+def test_a_refunded_return_is_not_refunded_again(shop_app):
+    return_id = _received_return(
+        shop_app, "1001", "customer@example.com", {"MUG-STONE": (1, "damaged")}
+    )
+    with shop_app.app_context():
+        ret = _load(shop_app, return_id)
+        issue_refund(ret, 1450, ADMIN)
+        with pytest.raises(RefundRefused, match="cannot be refunded"):
+            issue_refund(ret, 1, ADMIN)
+    refunds, _ = _refunds_at_stripe(shop_app, "1001", "customer@example.com")
+    assert len(refunds) == 1
+
+
+@pytest.fixture
+def proxy(stripe_server):
+    from .harness.stripe_proxy import StripeProxy
+
+    proxy = StripeProxy(stripe_server.api_base)
+    yield proxy
+    proxy.close()
+
+
+@pytest.mark.parametrize("mode", ["error", "lost", "hang"])
+def test_outages_end_with_every_refund_made_once(make_shop_app, proxy, mode):
+    """Stripe answers 500, or the answer is lost, or it comes too late; then it is back."""
+    app = make_shop_app(RETURNS_STRIPE_API_BASE=proxy.api_base, RETURNS_STRIPE_TIMEOUT=1)
+    proxy.hang_seconds = 3
+    return_ids = [
+        _received_return(app, "1001", "customer@example.com", {"MUG-STONE": (1, "damaged")}),
+        _received_return(app, "1004", "tanaka@example.com", {"KETTLE-JP": (1, "defective")}),
+    ]
+    with app.app_context():
+        proxy.mode = mode
+        for return_id in return_ids:
+            ret = _load(app, return_id)
+            with pytest.raises(RefundRefused, match="did not answer"):
+                issue_refund(ret, propose_refund(ret).maximum, ADMIN)
+            assert [r.status for r in ret.refunds] == ["pending"]  # recorded before the call
+        proxy.mode = "pass"
+        for return_id in return_ids:
+            ret = _load(app, return_id)
+            (refund,) = ret.refunds
+            if mode == "error":
+                # Nothing reached Stripe; only once the call is surely over does it count
+                # as failed, and then a new attempt goes through.
+                with pytest.raises(RefundRefused, match="still being processed"):
+                    issue_refund(ret, refund.amount, ADMIN)
+                refund.created_at -= timedelta(minutes=10)  # time passes
+                app.extensions["returns"].session.commit()
+                assert settle_from_stripe(refund) and refund.status == "failed"
+                again = issue_refund(ret, propose_refund(ret).maximum, ADMIN)
+                assert (again.attempt, again.status) == (2, "succeeded")
+            else:
+                # Stripe did refund: the lookup by our id in the metadata finds it.
+                assert settle_from_stripe(refund) and refund.status == "succeeded"
+            assert ret.status == "refunded"
+    for number, email, amount in (
+        ("1001", "customer@example.com", 1450),
+        ("1004", "tanaka@example.com", 12800),
+    ):
+        refunds, _ = _refunds_at_stripe(app, number, email)
+        assert [r.amount for r in refunds] == [amount]
+
+
+def test_an_answer_lost_after_stripe_refunded_is_found_by_metadata(shop_app):
+    """Stripe made the refund but we never heard: reconcile finds it, nothing is repeated."""
+    return_id = _received_return(
+        shop_app, "1001", "customer@example.com", {"MUG-STONE": (1, "damaged")}
+    )
+    with shop_app.app_context():
+        ret = _load(shop_app, return_id)
+        refund = issue_refund(ret, 1450, ADMIN)
+        # Make our record look as if the answer was lost (test scaffolding).
+        session = shop_app.extensions["returns"].session
+        session.execute(
+            sa.update(Refund)
+            .where(Refund.id == refund.id)
+            .values(status="pending", stripe_refund_id=None)
+        )
+        session.execute(
+            sa.update(ReturnRequest)
+            .where(ReturnRequest.id == ret.id)
+            .values(status="received", refunded_at=None)
+        )
+        session.commit()
+        session.expire_all()
+        assert settle_from_stripe(refund) is True
+        assert refund.status == "succeeded" and refund.stripe_refund_id.startswith("re_")
+        assert ret.status == "refunded"
+    refunds, _ = _refunds_at_stripe(shop_app, "1001", "customer@example.com")
+    assert len(refunds) == 1
+
+
+def test_twenty_simultaneous_refunds_make_one(make_shop_app):
+    # Twenty requests at once need twenty connections (the default pool holds 15).
+    app = make_shop_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 25})
+    return_id = _received_return(
+        app,
+        "1001",
+        "customer@example.com",
+        {"TSHIRT-BLU-M": (2, "size_fit"), "MUG-STONE": (1, "damaged")},
+    )
+    start = threading.Barrier(20, timeout=30)
+    outcomes: list[str] = []
+
+    def click() -> None:
+        with app.app_context():
+            ret = _load(app, return_id)
+            start.wait()
+            try:
+                outcomes.append(issue_refund(ret, 6448, ADMIN).status)
+            except RefundRefused as refused:
+                outcomes.append(f"refused: {refused}")
+            except Exception as error:  # e.g. SQLite's "database is locked"
+                outcomes.append(f"error: {type(error).__name__}")
+            finally:
+                app.extensions["returns"].session.remove()
+
+    threads = [threading.Thread(target=click) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=90)
+    assert outcomes.count("succeeded") == 1, outcomes
+    # Everyone else is told plainly why not; nobody sees a database error.
+    assert all(o.startswith("refused: ") for o in outcomes if o != "succeeded"), outcomes
+    assert len(outcomes) == 20
+    refunds, _ = _refunds_at_stripe(app, "1001", "customer@example.com")
+    assert [r.amount for r in refunds] == [6448]
+    with app.app_context():
+        assert [r.status for r in _load(app, return_id).refunds] == ["succeeded"]
