@@ -35,6 +35,11 @@ def select_locale() -> str | None:
     return request.accept_languages.best_match(SHOP_LANGUAGES)
 
 
+def is_shop_admin() -> bool:
+    """Who may use the returns admin pages: signed-in shop admins."""
+    return bool(current_user.is_authenticated and current_user.is_admin)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(
@@ -51,6 +56,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # The returns module refunds through the same Stripe account as checkout.
     app.config.setdefault("RETURNS_STRIPE_API_KEY", app.config["STRIPE_API_KEY"])
     app.config.setdefault("RETURNS_STRIPE_API_BASE", app.config["STRIPE_API_BASE"])
+    # The shop's own admins work the returns queue.
+    app.config.setdefault("RETURNS_ADMIN_PERMISSION", is_shop_admin)
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)

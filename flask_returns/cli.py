@@ -43,3 +43,23 @@ def db_current() -> None:
     head = schema.head_revision()
     state = "up to date" if current == head else f"behind (newest is {head})"
     click.echo(f"{current or 'base (no tables)'}: {state}")
+
+
+@returns_cli.group("refunds")
+def refunds_group() -> None:
+    """Refunds through Stripe."""
+
+
+@refunds_group.command("reconcile")
+def refunds_reconcile() -> None:
+    """Ask Stripe about every refund that is not final yet, and record the answers."""
+    from .refunds import open_refunds, settle_from_stripe
+
+    pending = open_refunds()
+    changed = 0
+    with click.progressbar(pending, label="Settling open refunds", show_pos=True) as bar:
+        for refund in bar:
+            if settle_from_stripe(refund):
+                changed += 1
+    still_open = len(open_refunds())
+    click.echo(f"{len(pending)} open refund(s) checked: {changed} settled, {still_open} still open")

@@ -17,6 +17,7 @@ from .orders import OrderSource
 from .state import ReturnsState
 from .storage import LocalStorage, Storage
 from .views import create_blueprint
+from .views.admin_access import warn_if_unguarded
 
 
 class Returns:
@@ -83,6 +84,7 @@ class Returns:
             settings=settings, orders=orders, db=db, storage=storage, limiter=_limiter_for(app)
         )
         app.register_blueprint(create_blueprint(app), url_prefix=settings.url_prefix)
+        warn_if_unguarded(app)
         app.cli.add_command(returns_cli)
 
 

@@ -190,8 +190,12 @@ def issue_refund(ret: ReturnRequest, amount: int, actor: Actor, *, note: str = "
     if order is None or not order.payment_reference:
         raise RefundRefused(_("The order has no payment to refund."))
     if proposal.payment_remaining is None:
-        raise RefundRefused(_("Stripe could not be reached to check the payment, so no refund "
-                              "was made. Try again in a few minutes."))
+        raise RefundRefused(
+            _(
+                "Stripe could not be reached to check the payment, so no refund "
+                "was made. Try again in a few minutes."
+            )
+        )
 
     _lock(ret)
     try:
@@ -260,10 +264,12 @@ def issue_refund(ret: ReturnRequest, amount: int, actor: Actor, *, note: str = "
                     "any new attempt; nothing will be refunded twice."
                 )
             ) from None
-        _apply(refund, RefundStatus.FAILED, Actor.stripe(), failure_reason=str(failure))
+        record_refund_status(
+            refund, RefundStatus.FAILED, Actor.stripe(), failure_reason=str(failure)
+        )
         session.commit()
         raise RefundRefused(_failure_message(failure)) from None
-    _apply(
+    record_refund_status(
         refund,
         RefundStatus(answer.status),
         Actor.stripe(answer.id),
@@ -274,7 +280,7 @@ def issue_refund(ret: ReturnRequest, amount: int, actor: Actor, *, note: str = "
     return refund
 
 
-def _apply(
+def record_refund_status(
     refund: Refund,
     status: RefundStatus,
     actor: Actor,
@@ -314,14 +320,14 @@ def settle_from_stripe(refund: Refund) -> bool:
         timeout = state.settings["RETURNS_STRIPE_TIMEOUT"]
         if utcnow() - refund.created_at < timedelta(seconds=3 * timeout + 30):
             return False
-        changed = _apply(
+        changed = record_refund_status(
             refund,
             RefundStatus.FAILED,
             Actor.system("reconcile"),
             failure_reason="no refund reached Stripe",
         )
     else:
-        changed = _apply(
+        changed = record_refund_status(
             refund,
             RefundStatus(found.status),
             Actor.stripe(found.id),

@@ -56,20 +56,27 @@ class StripeFailure(Exception):
         self.outcome_known = outcome_known
 
 
+_clients: dict[tuple[str, str | None, int], stripe.StripeClient] = {}
+
+
 def client() -> stripe.StripeClient:
-    """A client built from the settings; retries with the same idempotency key."""
+    """The app's client: retries with the same idempotency key, keeps connections open."""
     settings = get_state().settings
     key = settings["RETURNS_STRIPE_API_KEY"]
     if not key:
         raise StripeFailure("auth", "RETURNS_STRIPE_API_KEY is not set", outcome_known=True)
     base = settings["RETURNS_STRIPE_API_BASE"]
     timeout = settings["RETURNS_STRIPE_TIMEOUT"]
-    return stripe.StripeClient(
-        key,
-        base_addresses={"api": base} if base else None,
-        max_network_retries=2,
-        http_client=stripe.RequestsClient(timeout=(min(10, timeout), timeout)),
-    )
+    found = _clients.get((key, base, timeout))
+    if found is None:
+        # One per configuration, shared: its HTTP sessions are per thread.
+        found = _clients[(key, base, timeout)] = stripe.StripeClient(
+            key,
+            base_addresses={"api": base} if base else None,
+            max_network_retries=2,
+            http_client=stripe.RequestsClient(timeout=(min(10, timeout), timeout)),
+        )
+    return found
 
 
 def _failure(error: stripe.StripeError) -> StripeFailure:
@@ -91,17 +98,16 @@ def _failure(error: stripe.StripeError) -> StripeFailure:
     return StripeFailure("unavailable", message, outcome_known=status < 500)
 
 
-def _charge_id(latest_charge: Any) -> str:
-    # Stripe returns an id unless expanded; some test servers embed the object.
-    return latest_charge if isinstance(latest_charge, str) else str(latest_charge["id"])
-
-
 def _charge(api: stripe.StripeClient, payment_reference: str) -> Any:
     if payment_reference.startswith("pi_"):
-        intent = api.v1.payment_intents.retrieve(payment_reference)
-        if not intent["latest_charge"]:
+        intent = api.v1.payment_intents.retrieve(
+            payment_reference, params={"expand": ["latest_charge"]}
+        )
+        charge = intent["latest_charge"]
+        if not charge:
             raise StripeFailure("invalid", "the payment has no charge", outcome_known=True)
-        return api.v1.charges.retrieve(_charge_id(intent["latest_charge"]))
+        # Expanded, the charge comes along: one request instead of two.
+        return charge if not isinstance(charge, str) else api.v1.charges.retrieve(charge)
     return api.v1.charges.retrieve(payment_reference)
 
 

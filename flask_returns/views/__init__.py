@@ -6,9 +6,10 @@ from flask import Blueprint, Flask, request
 from werkzeug.exceptions import HTTPException
 
 from ..i18n import gettext as _
+from ..i18n import ngettext
 from ..state import get_state
 from ..templating import render_page
-from . import customer, status
+from . import admin, admin_actions, customer, status, webhooks
 
 
 def create_blueprint(app: Flask) -> Blueprint:
@@ -20,11 +21,14 @@ def create_blueprint(app: Flask) -> Blueprint:
         static_url_path="/static",
     )
     blueprint.before_request(_cap_request_size)
-    for code in (400, 404, 413, 429):
+    for code in (400, 403, 404, 413, 429):
         blueprint.register_error_handler(code, _error_page)
     state = get_state(app)
     customer.register(blueprint, state)
     status.register(blueprint, state)
+    admin.register(blueprint, state)
+    admin_actions.register(blueprint, state)
+    webhooks.register(blueprint, state, app)
     return blueprint
 
 
@@ -36,15 +40,21 @@ def _cap_request_size() -> None:
 
 
 def _error_message(code: int) -> str:
+    if code == 403:
+        return _(
+            "This page is for the shop's staff. Sign in with an account that may manage returns."
+        )
     if code == 404:
         return _("The page you asked for does not exist, or the link is no longer valid.")
     if code == 413:
         settings = get_state().settings
-        return _(
+        return ngettext(
             "Your photos were too large together. Each photo may be up to %(size)s MB, "
-            "and you can add up to %(count)d photos.",
+            "and you can add up to %(num)d photo.",
+            "Your photos were too large together. Each photo may be up to %(size)s MB, "
+            "and you can add up to %(num)d photos.",
+            settings["RETURNS_MAX_PHOTOS"],
             size=settings["RETURNS_MAX_PHOTO_BYTES"] // (1024 * 1024),
-            count=settings["RETURNS_MAX_PHOTOS"],
         )
     if code == 429:
         return _("Too many attempts. Please wait a few minutes and try again.")

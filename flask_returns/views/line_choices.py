@@ -16,6 +16,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from ..i18n import gettext as _
+from ..i18n import ngettext
 from ..photos import PhotoRejected, process_photo
 from ..policy import Eligibility, LineVerdict
 from ..state import ReturnsState
@@ -142,7 +143,13 @@ def read_line_choices(
     offered = sum(len(c.photos) + len(uploads_by_line[c.verdict.index]) for c in choices)
     if offered > limit:
         # Refuse the new files before decoding any of them; photos kept earlier stay.
-        problems.append(_("You can add up to %(count)d photos in all.", count=limit))
+        problems.append(
+            ngettext(
+                "You can add up to %(num)d photo in all.",
+                "You can add up to %(num)d photos in all.",
+                limit,
+            )
+        )
         uploads_by_line = {index: [] for index in uploads_by_line}
 
     for choice in choices:

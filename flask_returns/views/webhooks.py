@@ -1,0 +1,48 @@
+"""Stripe's webhook endpoint: verify the signature, then hand the event on.
+
+Forms on our pages carry CSRF tokens; Stripe cannot, so this endpoint is exempt
+and trusts only the signature made with ``RETURNS_STRIPE_WEBHOOK_SECRET``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import stripe
+from flask import Blueprint, Flask, jsonify, request
+from werkzeug.wrappers import Response
+
+from ..state import ReturnsState, get_state
+from ..stripe_events import handle_stripe_event
+
+# Stripe's events are a few kilobytes; nothing legitimate comes near this.
+MAX_EVENT_BYTES = 512 * 1024
+
+
+def stripe_webhook() -> tuple[Response, int]:
+    secret = get_state().settings["RETURNS_STRIPE_WEBHOOK_SECRET"]
+    if not secret:
+        return jsonify(error="webhook secret not configured"), 400
+    if (request.content_length or 0) > MAX_EVENT_BYTES:
+        return jsonify(error="too large"), 413
+    payload = request.get_data(cache=False)
+    try:
+        stripe.WebhookSignature.verify_header(
+            payload,
+            request.headers.get("Stripe-Signature"),
+            secret,
+            tolerance=stripe.Webhook.DEFAULT_TOLERANCE,
+        )
+        event = json.loads(payload)
+    except (stripe.SignatureVerificationError, ValueError, UnicodeDecodeError):
+        return jsonify(error="bad signature or payload"), 400
+    if not isinstance(event, dict):
+        return jsonify(error="bad payload"), 400
+    return jsonify(received=True, outcome=handle_stripe_event(event)), 200
+
+
+def register(blueprint: Blueprint, state: ReturnsState, app: Flask) -> None:
+    blueprint.add_url_rule("/stripe/webhook", "stripe_webhook", stripe_webhook, methods=["POST"])
+    csrf = app.extensions.get("csrf")
+    if csrf is not None:  # the host's CSRFProtect would refuse Stripe's POSTs
+        csrf.exempt(stripe_webhook)

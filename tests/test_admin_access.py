@@ -1,0 +1,182 @@
+"""Only the host's admins reach the admin pages; every admin form needs its CSRF token."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from flask import url_for
+from flask_login import current_user
+
+from .admin_helpers import (
+    MUG,
+    SHIRT,
+    SNEAKERS,
+    admin_client,
+    authorize_all,
+    detail,
+    line_ids,
+    load,
+    open_return,
+    receive_all,
+    sign_in,
+    snapshot,
+    token_of,
+)
+from .hosts import make_host
+
+FORBIDDEN = "This page is for the shop&#39;s staff."
+
+
+def _admin_rules() -> list[tuple[str, tuple[str, ...]]]:
+    """Every admin endpoint the blueprint has, with its methods (read from a bare host)."""
+    app = make_host("sqlite://")
+    return sorted(
+        (rule.endpoint, tuple(sorted(rule.methods - {"HEAD", "OPTIONS"})))
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("returns.admin")
+    )
+
+
+ADMIN_RULES = _admin_rules()
+POST_ENDPOINTS = [endpoint for endpoint, methods in ADMIN_RULES if "POST" in methods]
+
+
+def test_the_admin_endpoints_are_all_there():
+    assert {endpoint for endpoint, _ in ADMIN_RULES} == {
+        "returns.admin_queue",
+        "returns.admin_detail",
+        "returns.admin_photo",
+        "returns.admin_authorize",
+        "returns.admin_reject",
+        "returns.admin_receive",
+        "returns.admin_refund",
+        "returns.admin_bulk",
+    }
+
+
+def _url(app, endpoint: str, rma: str, photo_id: int) -> str:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    values = {"rma": rma, "photo_id": photo_id, "size": "full"}
+    with app.test_request_context():
+        return url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})
+
+
+def _refused(response) -> bool:
+    if response.status_code == 302:
+        return "/login" in response.location
+    return response.status_code == 403 and FORBIDDEN in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("endpoint", "methods"), ADMIN_RULES, ids=[e for e, _ in ADMIN_RULES])
+def test_customers_and_strangers_are_refused(shop_app, endpoint, methods):
+    rma, status_path = open_return(shop_app, "1001", {SHIRT: (1, "damaged")}, photo=True)
+    ret = load(shop_app, rma)
+    url = _url(shop_app, endpoint, rma, ret.photos[0].id)
+    token = status_path.rsplit("/", 1)[1]
+    anonymous = shop_app.test_client()
+    customer = shop_app.test_client()
+    sign_in(customer, "customer@example.com")
+    holder = shop_app.test_client()  # has the return's status link
+    assert holder.get(status_path).status_code == 200
+    line_id = ret.lines[0].id
+    before = snapshot(shop_app)
+    for who in (anonymous, customer, holder):
+        # A valid CSRF token of the client's own session: only the permission can refuse.
+        csrf = token_of(who.get(status_path).get_data(as_text=True))
+        data = {
+            "csrf_token": csrf,
+            "rma": rma,
+            "action": "authorize",
+            f"qty-{line_id}": "1",
+            f"condition-{line_id}": "as_new",
+            "rejection_reason": "no",
+            "refund_amount": "1.00",
+            "refund_note": "x",
+        }
+        for target in (url, f"{url}?token={token}"):
+            for method in methods:
+                response = who.open(target, method=method, data=data if method == "POST" else None)
+                assert _refused(response), (method, target, response.status_code)
+    assert snapshot(shop_app) == before
+
+
+@pytest.mark.parametrize("endpoint", [e for e, m in ADMIN_RULES if "GET" in m])
+def test_admins_do_get_in(shop_app, endpoint):
+    rma, _ = open_return(shop_app, "1001", {SHIRT: (1, "damaged")}, photo=True)
+    url = _url(shop_app, endpoint, rma, load(shop_app, rma).photos[0].id)
+    assert admin_client(shop_app).get(url).status_code == 200
+
+
+def _ready_for(app, admin, endpoint: str) -> tuple[str, dict]:
+    """A return in the status where ``endpoint`` applies, and a form that would work."""
+    if endpoint == "returns.admin_bulk":
+        rma, _ = open_return(app, "1003", {SNEAKERS: (1, "size_fit")})
+        return rma, {"rma": rma, "action": "authorize"}
+    rma, _ = open_return(app, "1001", {SHIRT: (2, "size_fit"), MUG: (1, "size_fit")})
+    ids = line_ids(app, rma)
+    if endpoint in ("returns.admin_authorize", "returns.admin_reject"):
+        return rma, {f"qty-{ids[SHIRT]}": "1", "rejection_reason": "Worn."}
+    authorize_all(admin, rma)
+    if endpoint == "returns.admin_receive":
+        return rma, {f"qty-{i}": "1" for i in ids.values()} | {
+            f"condition-{i}": "as_new" for i in ids.values()
+        }
+    receive_all(admin, app, rma)
+    return rma, {"refund_amount": "1.00", "refund_note": "test"}
+
+
+@pytest.mark.parametrize("endpoint", POST_ENDPOINTS)
+@pytest.mark.parametrize("token", ["missing", "forged"])
+def test_every_admin_form_needs_its_csrf_token(shop_app, endpoint, token):
+    admin = admin_client(shop_app)
+    rma, data = _ready_for(shop_app, admin, endpoint)
+    url = _url(shop_app, endpoint, rma, 0)
+    if token == "forged":
+        data["csrf_token"] = "IjAwMDAi.forged.token"
+    before = snapshot(shop_app)
+    response = admin.post(url, data=data)
+    assert response.status_code == 400
+    assert snapshot(shop_app) == before
+    # The same form with the page's token goes through: the token was all that was missing.
+    data["csrf_token"] = token_of(detail(admin, rma))
+    assert admin.post(url, data=data).status_code in (200, 302)
+    assert snapshot(shop_app) != before
+
+
+def test_without_a_permission_function_nobody_gets_in(make_shop_app, caplog):
+    with caplog.at_level(logging.WARNING):
+        app = make_shop_app(RETURNS_ADMIN_PERMISSION=None)
+    assert (
+        "flask-returns admin pages deny everyone until RETURNS_ADMIN_PERMISSION is set"
+        in caplog.text
+    )
+    admin = admin_client(app)
+    assert admin.get("/returns/admin/").status_code == 403
+    rma, _ = open_return(app, "1003", {SNEAKERS: (1, "size_fit")})
+    assert admin.get(f"/returns/admin/returns/{rma}").status_code == 403
+    before = snapshot(app)
+    assert (
+        admin.post("/returns/admin/bulk", data={"rma": rma, "action": "authorize"}).status_code
+        == 403
+    )
+    assert snapshot(app) == before
+
+
+def test_a_permission_function_silences_the_warning(make_shop_app, caplog):
+    with caplog.at_level(logging.WARNING):
+        make_shop_app()
+    assert "RETURNS_ADMIN_PERMISSION" not in caplog.text
+
+
+def test_the_hosts_identity_function_names_the_admin_in_the_history(make_shop_app):
+    app = make_shop_app(RETURNS_ADMIN_IDENTITY=lambda: f"shop:{current_user.email}")
+    rma, _ = open_return(app, "1003", {SNEAKERS: (1, "size_fit")})
+    authorize_all(admin_client(app), rma)
+    event = load(app, rma).events[-1]
+    assert (event.actor_kind, event.actor_id) == ("admin", "shop:admin@example.com")
+
+
+def test_no_identity_means_no_entry(make_shop_app):
+    app = make_shop_app(RETURNS_ADMIN_PERMISSION=lambda: True, RETURNS_ADMIN_IDENTITY=lambda: None)
+    assert app.test_client().get("/returns/admin/").status_code == 403

@@ -1,0 +1,270 @@
+"""Refunding from the admin pages through the local Stripe server, one by one and in bulk."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from example_shop.orders import ShopOrders
+from flask_returns.models import Refund
+from flask_returns.refunds import RefundRefused
+
+from .admin_helpers import (
+    KETTLE,
+    MUG,
+    SHIRT,
+    SNEAKERS,
+    admin_client,
+    authorize_all,
+    detail,
+    load,
+    open_return,
+    post_action,
+    receive_all,
+    token_of,
+)
+
+AMOUNT = re.compile(r'name="refund_amount" type="text" value="([^"]*)"')
+
+
+def _received(app, admin, number="1001", lines=None) -> str:
+    rma, _ = open_return(
+        app, number, lines or {SHIRT: (2, "size_fit"), MUG: (1, "not_as_described")}
+    )
+    authorize_all(admin, rma)
+    receive_all(admin, app, rma)
+    return rma
+
+
+def _refund_rows(app) -> list[Refund]:
+    with app.app_context():
+        session = app.extensions["returns"].session
+        rows = list(session.scalars(sa.select(Refund).order_by(Refund.id)))
+        session.expunge_all()
+        return rows
+
+
+def _stripe_refunds(app, stripe_client, number: str) -> list:
+    with app.app_context():
+        order = ShopOrders().find_order(number, load_email(number))
+    return list(
+        stripe_client.v1.refunds.list(params={"payment_intent": order.payment_reference}).data
+    )
+
+
+def load_email(number: str) -> str:
+    from .admin_helpers import BUYERS
+
+    return BUYERS[number]
+
+
+def test_refund_the_proposed_amount(shop_app, stripe_client):
+    admin = admin_client(shop_app)
+    rma = _received(shop_app, admin)
+    page = detail(admin, rma)
+    # 2 x 24.99 + 14.50; the earrings stay, so the shipping is not refunded.
+    for text in ("2 × €24.99", "€49.98", "1 × €14.50", "Total", "€64.48", "€108.47"):
+        assert text in page, text
+    assert AMOUNT.search(page).group(1) == "64.48"
+    done = admin.post(
+        f"/returns/admin/returns/{rma}/refund",
+        data={"csrf_token": token_of(page), "refund_amount": "64.48"},
+    )
+    assert done.status_code == 302 and done.location.endswith("?done=refund")
+    (refund,) = _refund_rows(shop_app)
+    assert (refund.amount, refund.currency, refund.status) == (6448, "EUR", "succeeded")
+    assert refund.stripe_refund_id.startswith("re_")
+    assert load(shop_app, rma).status == "refunded"
+    at_stripe = _stripe_refunds(shop_app, stripe_client, "1001")
+    assert [r.amount for r in at_stripe] == [6448]
+    page = admin.get(done.location).get_data(as_text=True)
+    assert "The refund is recorded" in page
+    assert refund.stripe_refund_id in page and "Succeeded" in page
+    assert "Refund succeeded" in page and "Return refunded" in page
+    assert f"/returns/admin/returns/{rma}/refund" not in page
+
+
+def test_a_refund_above_the_maximum_is_refused_beside_the_field(shop_app, stripe_client):
+    admin = admin_client(shop_app)
+    rma = _received(shop_app, admin)
+    for typed, message in (
+        ("64.49", "At most €64.48 can be refunded now."),
+        ("1000", "At most €64.48 can be refunded now."),
+        ("64.485", "EUR amounts have at most 2 decimal places."),
+        ("-1", "The amount cannot be negative."),
+        ("6.4e1", "Enter the amount as a number"),
+        ("", "Enter the amount to refund."),
+    ):
+        response = post_action(admin, rma, "refund", {"refund_amount": typed, "refund_note": "x"})
+        assert response.status_code == 400, typed
+        page = response.get_data(as_text=True)
+        error = re.search(r'<p class="returns-error" id="refund_amount-error">([^<]*)</p>', page)
+        assert error and error.group(1).startswith(message), (typed, page)
+        assert f'value="{typed}"' in page  # what was typed comes back
+    assert _refund_rows(shop_app) == []
+    assert _stripe_refunds(shop_app, stripe_client, "1001") == []
+    assert load(shop_app, rma).status == "received"
+
+
+def test_less_than_proposed_needs_a_note(shop_app):
+    admin = admin_client(shop_app)
+    rma = _received(shop_app, admin)
+    bare = post_action(admin, rma, "refund", {"refund_amount": "50,00"})
+    assert bare.status_code == 400
+    assert "Say why you refund less than proposed" in bare.get_data(as_text=True)
+    assert _refund_rows(shop_app) == []
+    done = post_action(
+        admin, rma, "refund", {"refund_amount": "50,00", "refund_note": "Mug chipped by us"}
+    )
+    assert done.status_code == 302
+    (refund,) = _refund_rows(shop_app)
+    assert (refund.amount, refund.status, refund.note) == (5000, "succeeded", "Mug chipped by us")
+    assert load(shop_app, rma).status == "refunded"
+
+
+def test_yen_and_restocking_fees_are_shown_and_taken(make_shop_app):
+    app = make_shop_app(RETURNS_RESTOCKING_FEES={"changed_mind": 10})
+    admin = admin_client(app)
+    rma = _received(app, admin, "1004", {KETTLE: (1, "changed_mind"), MUG: (2, "size_fit")})
+    page = detail(admin, rma)
+    # Everything comes back: 12,800 - 1,280 fee + 3,300 + 800 shipping.
+    assert "10 %: -¥1,280" in page
+    assert "¥800" in page and "¥15,620" in page
+    assert AMOUNT.search(page).group(1) == "15620"
+    refused = post_action(admin, rma, "refund", {"refund_amount": "15620.0"})
+    assert "JPY amounts have no decimal places." in refused.get_data(as_text=True)
+    assert post_action(admin, rma, "refund", {"refund_amount": "15620"}).status_code == 302
+    (refund,) = _refund_rows(app)
+    assert (refund.amount, refund.currency, refund.status) == (15620, "JPY", "succeeded")
+
+
+def test_a_refusal_from_the_refund_module_is_shown_on_the_page(shop_app, monkeypatch):
+    admin = admin_client(shop_app)
+    rma = _received(shop_app, admin)
+
+    def decline(*args, **kwargs):
+        raise RefundRefused("The card or bank refused the refund: expired_card")
+
+    monkeypatch.setattr("flask_returns.views.admin_actions.issue_refund", decline)
+    response = post_action(admin, rma, "refund", {"refund_amount": "64.48"})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "The card or bank refused the refund: expired_card" in page
+    assert 'value="64.48"' in page
+    assert load(shop_app, rma).status == "received"
+
+
+# --------------------------------------------------------------------------- bulk
+
+
+def _bulk(admin, action: str, rmas: list[str]):
+    page = admin.get("/returns/admin/?status=requested&status=received&status=rejected")
+    token = token_of(page.get_data(as_text=True))
+    return admin.post(
+        "/returns/admin/bulk", data={"csrf_token": token, "action": action, "rma": rmas}
+    )
+
+
+def _results(response) -> dict[str, str]:
+    page = response.get_data(as_text=True)
+    rows = re.findall(
+        r'<a href="/returns/admin/returns/(R-[0-9A-Z-]+)">.*?data-label="Result">(.*?)</td>',
+        page,
+        re.S,
+    )
+    return {rma: re.sub(r"<[^>]+>", "", result).strip() for rma, result in rows}
+
+
+def test_bulk_authorize_goes_on_past_a_return_it_cannot_authorize(shop_app):
+    admin = admin_client(shop_app)
+    first, _ = open_return(shop_app, "1001", {SHIRT: (1, "size_fit")})
+    rejected, _ = open_return(shop_app, "1003", {SNEAKERS: (1, "size_fit")})
+    last, _ = open_return(shop_app, "1004", {KETTLE: (1, "size_fit")})
+    assert post_action(admin, rejected, "reject", {"rejection_reason": "Worn"}).status_code == 302
+    response = _bulk(admin, "authorize", [first, rejected, last])
+    assert response.status_code == 200
+    assert "2 of 3 done" in response.get_data(as_text=True)
+    results = _results(response)
+    assert results[first] == results[last] == "Done"
+    assert results[rejected] == "Not done: It is “Rejected”, so it cannot be authorized."
+    assert [load(shop_app, r).status for r in (first, rejected, last)] == [
+        "authorized",
+        "rejected",
+        "authorized",
+    ]
+
+
+def test_bulk_survives_an_unexpected_error_in_one_return(shop_app, monkeypatch):
+    import flask_returns.views.admin_actions as actions
+
+    admin = admin_client(shop_app)
+    first, _ = open_return(shop_app, "1001", {SHIRT: (1, "size_fit")})
+    broken, _ = open_return(shop_app, "1003", {SNEAKERS: (1, "size_fit")})
+    real = actions.authorize_return
+
+    def flaky(ret, actor, **kwargs):
+        real(ret, actor, **kwargs)  # the change is made, then something breaks
+        if ret.rma == broken:
+            raise RuntimeError("disk full")
+
+    monkeypatch.setattr(actions, "authorize_return", flaky)
+    response = _bulk(admin, "authorize", [first, broken])
+    assert "1 of 2 done" in response.get_data(as_text=True)
+    assert "details are in the server log" in _results(response)[broken]
+    # The broken return's half-made change was rolled back; the other one stands.
+    assert load(shop_app, first).status == "authorized"
+    assert load(shop_app, broken).status == "requested"
+
+
+def test_bulk_refund_pays_each_proposal_and_reports_the_rest(shop_app):
+    admin = admin_client(shop_app)
+    one = _received(shop_app, admin, "1001", {SHIRT: (1, "size_fit")})
+    two = _received(shop_app, admin, "1004", {KETTLE: (1, "size_fit")})
+    waiting, _ = open_return(shop_app, "1003", {SNEAKERS: (1, "size_fit")})
+    response = _bulk(admin, "refund", [one, waiting, two])
+    assert "2 of 3 done" in response.get_data(as_text=True)
+    results = _results(response)
+    assert results[one] == results[two] == "Done"
+    assert results[waiting] == "Not done: It is “Requested”, so it cannot be refunded now."
+    refunds = {(r.amount, r.currency, r.status) for r in _refund_rows(shop_app)}
+    assert refunds == {(2499, "EUR", "succeeded"), (12800, "JPY", "succeeded")}
+    # Again: nothing is refunded twice.
+    again = _bulk(admin, "refund", [one, two])
+    assert "0 of 2 done" in again.get_data(as_text=True)
+    assert len(_refund_rows(shop_app)) == 2
+
+
+@pytest.mark.parametrize("chosen", [[], ["R-0000-0000"]])
+def test_bulk_with_nothing_or_nonsense_chosen(shop_app, chosen):
+    response = _bulk(admin_client(shop_app), "authorize", chosen)
+    if not chosen:
+        assert response.status_code == 400
+        assert "Choose at least one return first." in response.get_data(as_text=True)
+    else:
+        assert _results(response) == {"R-0000-0000": "Not done: There is no such return."}
+
+
+def test_when_stripe_cannot_be_asked_nothing_is_offered_or_taken(make_shop_app):
+    from example_shop.local_stripe import free_port
+
+    app = make_shop_app(RETURNS_STRIPE_API_BASE=f"http://127.0.0.1:{free_port()}")
+    admin = admin_client(app)
+    rma = _received(app, admin, "1003", {SNEAKERS: (1, "size_fit")})
+    page = detail(admin, rma)
+    assert "unknown: Stripe could not be asked" in page
+    assert "Stripe could not be asked what is left of the payment." in page
+    assert 'name="refund_amount"' not in page
+    # The page offers no form; a forced post is refused all the same.
+    token = token_of(admin.get("/returns/admin/").get_data(as_text=True))
+    response = admin.post(
+        f"/returns/admin/returns/{rma}/refund",
+        data={"csrf_token": token, "refund_amount": "79.95"},
+    )
+    assert response.status_code == 400
+    assert "Stripe could not be asked what is left of the payment." in response.get_data(
+        as_text=True
+    )
+    assert _refund_rows(app) == []
+    assert "Stripe could not be asked" in _results(_bulk(admin, "refund", [rma]))[rma]
