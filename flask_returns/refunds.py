@@ -131,9 +131,9 @@ def policy_amount(ret: ReturnRequest, order: Order | None) -> RefundProposal:
     )
 
 
-def propose_refund(ret: ReturnRequest) -> RefundProposal:
+def propose_refund(ret: ReturnRequest, order: Order | None = None) -> RefundProposal:
     """What the policy allows, capped by what the payment still holds at Stripe."""
-    order = get_state().orders.get_order(ret.order_reference)
+    order = order or get_state().orders.get_order(ret.order_reference)
     proposal = policy_amount(ret, order)
     remaining = None
     if order is not None and order.payment_reference:
@@ -185,8 +185,8 @@ def issue_refund(ret: ReturnRequest, amount: int, actor: Actor, *, note: str = "
     session = state.session
     for refund in [r for r in ret.refunds if r.status in OPEN]:
         settle_from_stripe(refund)
-    proposal = propose_refund(ret)  # reads Stripe before the row is locked
     order = state.orders.get_order(ret.order_reference)
+    proposal = propose_refund(ret, order)  # reads Stripe before the row is locked
     if order is None or not order.payment_reference:
         raise RefundRefused(_("The order has no payment to refund."))
     if proposal.payment_remaining is None:

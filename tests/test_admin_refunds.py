@@ -268,3 +268,40 @@ def test_when_stripe_cannot_be_asked_nothing_is_offered_or_taken(make_shop_app):
     )
     assert _refund_rows(app) == []
     assert "Stripe could not be asked" in _results(_bulk(admin, "refund", [rma]))[rma]
+
+
+def test_twenty_admins_clicking_refund_at_once_make_one_refund(make_shop_app):
+    """Twenty refund POSTs through the real app at the same moment: one refund at Stripe."""
+    import threading
+
+    from example_shop.payments import stripe_client
+
+    # Twenty requests at once need twenty connections (the default pool holds 15).
+    app = make_shop_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 25})
+    rma = _received(app, admin_client(app))
+    clients = [admin_client(app) for _ in range(20)]
+    forms = [{"csrf_token": token_of(detail(c, rma)), "refund_amount": "64.48"} for c in clients]
+    start = threading.Barrier(20, timeout=30)
+    codes: list[int] = []
+
+    def click(client, form) -> None:
+        start.wait()
+        codes.append(client.post(f"/returns/admin/returns/{rma}/refund", data=form).status_code)
+
+    threads = [
+        threading.Thread(target=click, args=pair) for pair in zip(clients, forms, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=90)
+    assert len(codes) == 20 and 500 not in codes, codes
+    assert [(r.amount, r.status) for r in load(app, rma).refunds] == [(6448, "succeeded")]
+    with app.app_context():
+        order = ShopOrders().find_order("1001", "customer@example.com")
+        listed = (
+            stripe_client(app)
+            .v1.refunds.list(params={"payment_intent": order.payment_reference})
+            .data
+        )
+    assert [r.amount for r in listed] == [6448]

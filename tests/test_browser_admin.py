@@ -23,7 +23,7 @@ def test_admin_authorizes_receives_and_refunds_on_a_phone(
     shot = lambda name: page.screenshot(  # noqa: E731
         path=str(artifacts_dir / f"admin-{name}-{backend}.png"), full_page=True
     )
-    rma, _ = open_return(
+    rma, status_path = open_return(
         shop_app, "1001", {SHIRT: (2, "damaged", "Seam"), MUG: (1, "size_fit")}, photo=True
     )
     base = live_server(shop_app)
@@ -72,3 +72,9 @@ def test_admin_authorizes_receives_and_refunds_on_a_phone(
     ret = load(shop_app, rma)
     assert ret.status == "refunded"
     assert [(r.amount, r.status) for r in ret.refunds] == [(4998, "succeeded")]
+
+    # The customer's status page now shows the refund, in Polish, with Polish money.
+    page.goto(f"{base}{status_path}?lang=pl")
+    expect(page.locator(".returns-status-now")).to_contain_text("Zwrócono pieniądze")
+    expect(page.get_by_text("49,98 € zwrócono na Twoją pierwotną metodę płatności")).to_be_visible()
+    shot("5-customer-sees-refund-pl")

@@ -315,3 +315,54 @@ def test_twenty_simultaneous_refunds_make_one(make_shop_app):
     assert [r.amount for r in refunds] == [6448]
     with app.app_context():
         assert [r.status for r in _load(app, return_id).refunds] == ["succeeded"]
+
+
+@pytest.mark.parametrize(
+    ("mode", "message"),
+    [
+        ("declined", "The card or bank refused the refund: The card has expired."),
+        ("already_refunded", "Stripe says this payment is already fully refunded."),
+    ],
+)
+def test_stripe_refusals_are_told_plainly_and_the_next_attempt_is_free(
+    make_shop_app, proxy, mode, message
+):
+    app = make_shop_app(RETURNS_STRIPE_API_BASE=proxy.api_base)
+    return_id = _received_return(app, "1001", "customer@example.com", {"MUG-STONE": (1, "damaged")})
+    with app.app_context():
+        ret = _load(app, return_id)
+        proxy.mode = mode
+        with pytest.raises(RefundRefused) as refused:
+            issue_refund(ret, 1450, ADMIN)
+        assert str(refused.value) == message
+        (failed,) = ret.refunds
+        assert failed.status == "failed" and failed.failure_reason
+        assert ret.status == "received"
+        proxy.mode = "pass"
+        again = issue_refund(ret, 1450, ADMIN)
+        assert (again.attempt, again.status) == (2, "succeeded")
+    refunds, _ = _refunds_at_stripe(app, "1001", "customer@example.com")
+    assert [r.amount for r in refunds] == [1450]
+
+
+def test_a_charge_id_as_payment_reference(shop_app):
+    """Hosts that keep the charge id (``ch_...``) rather than the PaymentIntent refund too."""
+    from example_shop.models import ShopOrder, db
+
+    return_id = _received_return(
+        shop_app, "1001", "customer@example.com", {"MUG-STONE": (1, "damaged")}
+    )
+    with shop_app.app_context():
+        order = db.session.scalar(sa.select(ShopOrder).filter_by(number="1001"))
+        intent = stripe_client(shop_app).v1.payment_intents.retrieve(order.payment_intent_id)
+        charge = intent["latest_charge"]
+        order.payment_intent_id = charge if isinstance(charge, str) else charge["id"]
+        db.session.commit()
+        ret = _load(shop_app, return_id)
+        assert propose_refund(ret).payment_remaining == 10847
+        refund = issue_refund(ret, 1450, ADMIN)
+        assert refund.status == "succeeded"
+        listed = (
+            stripe_client(shop_app).v1.refunds.list(params={"charge": order.payment_intent_id}).data
+        )
+        assert [r.amount for r in listed] == [1450]

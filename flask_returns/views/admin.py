@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from babel.dates import format_skeleton
 from babel.numbers import format_decimal
 from flask import Blueprint, abort, request, url_for
 from sqlalchemy.orm import load_only
@@ -31,7 +30,6 @@ from ..admin_forms import (
     format_major,
 )
 from ..i18n import current_locale
-from ..i18n import gettext as _
 from ..models import Photo, ReturnLine, ReturnRequest, ReturnStatus
 from ..orders import normalize_email
 from ..policy import assess_order
@@ -41,63 +39,12 @@ from ..state import ReturnsState, get_state
 from ..templating import format_date, render_page
 from ..workflow import can_transition, claimed_quantities
 from .admin_access import guard_admin_endpoints
+from .admin_labels import action_label, actor_label, format_when, status_labels
 from .status import photo_response
 
 S = ReturnStatus
 OPEN = (S.REQUESTED, S.AUTHORIZED, S.RECEIVED)
 STATUSES = (S.REQUESTED, S.AUTHORIZED, S.RECEIVED, S.REFUNDED, S.REJECTED, S.CANCELLED)
-
-
-def status_labels() -> dict[str, str]:
-    """Each status in the admin's language."""
-    return {
-        S.REQUESTED: _("Requested"),
-        S.AUTHORIZED: _("Authorized"),
-        S.RECEIVED: _("Received"),
-        S.REFUNDED: _("Refunded"),
-        S.REJECTED: _("Rejected"),
-        S.CANCELLED: _("Cancelled"),
-    }
-
-
-def action_label(action: str) -> str:
-    """What an event did, in words; an action we do not know shows as written."""
-    labels = {
-        "requested": _("Return requested"),
-        "authorized": _("Authorized"),
-        "rejected": _("Rejected"),
-        "cancelled": _("Cancelled"),
-        "received": _("Goods received"),
-        "refunded": _("Return refunded"),
-        "reopened": _("Reopened after a failed refund"),
-        "refund_requested": _("Refund requested"),
-        "refund_pending": _("Refund pending"),
-        "refund_requires_action": _("Refund needs action"),
-        "refund_succeeded": _("Refund succeeded"),
-        "refund_failed": _("Refund failed"),
-        "refund_canceled": _("Refund canceled"),
-    }
-    return labels.get(action, action)
-
-
-def actor_label(kind: str) -> str:
-    """Who acted, by kind (the id is shown beside it)."""
-    labels = {
-        "customer": _("Customer"),
-        "admin": _("Admin"),
-        "system": _("System"),
-        "stripe": _("Stripe"),
-    }
-    return labels.get(kind, kind)
-
-
-def format_when(value: datetime | None) -> str:
-    """Date and time in UTC, in the admin's language (the history is read across zones)."""
-    if value is None:
-        return ""
-    locale = current_locale()
-    day = format_skeleton("yMMMd", value, tzinfo=UTC, locale=locale)
-    return f"{day} {format_skeleton('Hm', value, tzinfo=UTC, locale=locale)} UTC"
 
 
 # --------------------------------------------------------------------------- queue

@@ -34,8 +34,9 @@ from ..refunds import RefundProposal, RefundRefused, issue_refund, propose_refun
 from ..state import ReturnsState, get_state
 from ..templating import format_money, render_page
 from ..workflow import LineReceipt, authorize_return, mark_received, reject_return
-from .admin import refund_applies, render_detail, return_or_404, status_labels
+from .admin import refund_applies, render_detail, return_or_404
 from .admin_access import admin_actor, guard_admin_endpoints
+from .admin_labels import status_labels
 
 Page = Response | tuple[str, int]
 

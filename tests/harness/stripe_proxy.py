@@ -6,7 +6,11 @@ Modes for ``POST /v1/refunds`` (every other request passes through):
 - ``error``: answer 500 without forwarding (Stripe's side failed, nothing refunded);
 - ``lost``: forward, then close the connection without answering (the refund was
   made but the answer never came back);
-- ``hang``: forward, then answer only after the client has given up.
+- ``hang``: forward, then answer only after the client has given up;
+- ``declined`` / ``already_refunded``: answer with the error Stripe sends for an
+  expired card (402 ``card_error``) or a fully refunded charge (400
+  ``charge_already_refunded``), without forwarding. localstripe never refuses a
+  refund, so these two answers are written here in Stripe's documented shape.
 
 localstripe keeps no idempotency keys; real Stripe does (for 24 hours). So that a
 retry by the SDK behaves as it would against Stripe, the proxy replays the first
@@ -22,6 +26,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from example_shop.local_stripe import free_port
+
+CANNED = {
+    "declined": (
+        402,
+        b'{"error": {"type": "card_error", "code": "expired_card", '
+        b'"message": "The card has expired."}}',
+    ),
+    "already_refunded": (
+        400,
+        b'{"error": {"type": "invalid_request_error", '
+        b'"code": "charge_already_refunded", '
+        b'"message": "Charge has already been refunded."}}',
+    ),
+}
 
 
 class StripeProxy:
@@ -50,6 +68,10 @@ class StripeProxy:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if not self.path.startswith("/v1/refunds"):
                     proxy._relay(self, body)
+                    return
+                if proxy.mode in CANNED:
+                    status, payload = CANNED[proxy.mode]
+                    self._send(status, [("Content-Type", "application/json")], payload)
                     return
                 if proxy.mode == "error":
                     self._send(
