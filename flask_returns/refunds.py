@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from .errors import ReturnsError
 from .i18n import current_locale
 from .i18n import gettext as _
+from .labels import status_labels
 from .models import Refund, RefundStatus, ReturnRequest, ReturnStatus, utcnow
 from .money import Money
 from .orders import Order
@@ -202,8 +203,8 @@ def issue_refund(ret: ReturnRequest, amount: int, actor: Actor, *, note: str = "
         if not _refundable_status(ret):
             raise RefundRefused(
                 _(
-                    "This return cannot be refunded while it is %(status)s.",
-                    status=_status_name(ret.status),
+                    "This return cannot be refunded while it is “%(status)s”.",
+                    status=status_labels().get(ret.status, ret.status),
                 )
             )
         if any(r.status in OPEN for r in ret.refunds):
@@ -351,18 +352,6 @@ def open_refunds() -> list[Refund]:
 
 def _money(amount: int, currency: str) -> str:
     return Money(amount, currency).format(current_locale())
-
-
-def _status_name(status: str) -> str:
-    names = {
-        "requested": _("requested"),
-        "authorized": _("authorized"),
-        "rejected": _("rejected"),
-        "cancelled": _("cancelled"),
-        "received": _("received"),
-        "refunded": _("refunded"),
-    }
-    return names.get(status, status)
 
 
 def _failure_message(failure: stripe_payments.StripeFailure) -> str:

@@ -30,10 +30,10 @@ from ..admin_forms import (
     format_major,
 )
 from ..i18n import current_locale
+from ..labels import reason_label
 from ..models import Photo, ReturnLine, ReturnRequest, ReturnStatus
 from ..orders import normalize_email
 from ..policy import assess_order
-from ..reasons import reason_label
 from ..refunds import propose_refund
 from ..state import ReturnsState, get_state
 from ..templating import format_date, render_page

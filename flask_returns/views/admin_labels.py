@@ -8,21 +8,9 @@ from babel.dates import format_skeleton
 
 from ..i18n import current_locale
 from ..i18n import gettext as _
-from ..models import ReturnStatus
+from ..labels import status_labels
 
-S = ReturnStatus
-
-
-def status_labels() -> dict[str, str]:
-    """Each status in the admin's language."""
-    return {
-        S.REQUESTED: _("Requested"),
-        S.AUTHORIZED: _("Authorized"),
-        S.RECEIVED: _("Received"),
-        S.REFUNDED: _("Refunded"),
-        S.REJECTED: _("Rejected"),
-        S.CANCELLED: _("Cancelled"),
-    }
+__all__ = ["action_label", "actor_label", "format_when", "status_labels"]
 
 
 def action_label(action: str) -> str:

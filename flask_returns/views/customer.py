@@ -14,11 +14,11 @@ from werkzeug.wrappers import Response
 from ..forms import OrderLookupForm, ReturnRequestForm
 from ..i18n import current_locale
 from ..i18n import gettext as _
+from ..labels import reason_label
 from ..links import status_url
 from ..models import Photo, ReturnRequest
 from ..orders import Order, normalize_email
 from ..policy import Eligibility, assess_order
-from ..reasons import reason_label
 from ..state import ReturnsState, get_state
 from ..templating import render_page
 from ..workflow import Actor, LineRequest, claimed_quantities, request_return

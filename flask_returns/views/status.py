@@ -11,10 +11,10 @@ from werkzeug.wrappers import Response
 from ..errors import IllegalTransition
 from ..forms import ConfirmForm, TrackForm
 from ..i18n import gettext as _
+from ..labels import reason_label
 from ..links import return_for_token, status_url
 from ..models import Photo, ReturnRequest, ReturnStatus
 from ..orders import normalize_email
-from ..reasons import reason_label
 from ..state import ReturnsState, get_state
 from ..templating import render_page
 from ..workflow import Actor, can_transition, cancel_return
