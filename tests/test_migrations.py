@@ -23,6 +23,8 @@ RETURNS_TABLES = {
     "returns_line",
     "returns_photo",
     "returns_refund",
+    "returns_label",
+    "returns_outbox",
     "returns_event",
     "returns_stripe_event",
 }
