@@ -62,6 +62,14 @@ def _optional_str(key: str, value: Any) -> str | None:
     return value or None
 
 
+def _optional_url(key: str, value: Any) -> str | None:
+    if value is not None and not (
+        isinstance(value, str) and re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value)
+    ):
+        raise ConfigurationError(f"{key} must be an http(s) address or None, got {value!r}")
+    return value.rstrip("/") if value else None
+
+
 def _str(key: str, value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise ConfigurationError(f"{key} must be a non-empty string, got {value!r}")
@@ -163,6 +171,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Shop",
         "Shown to customers in page titles, emails and documents.",
         _str,
+    ),
+    Setting(
+        "RETURNS_PUBLIC_URL",
+        None,
+        "The shop's address as customers reach it, e.g. `https://shop.example`; links in "
+        "e-mails and PDFs made outside a request (the outbox command, webhooks) start "
+        "with it. None uses the current request's address.",
+        _optional_url,
     ),
     Setting(
         "RETURNS_LOCALES",

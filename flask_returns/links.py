@@ -8,9 +8,10 @@ for weeks, and the link is as good as the e-mail it sits in.
 from __future__ import annotations
 
 import hmac
+from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from itsdangerous import BadData, URLSafeSerializer
 
 from .models import ReturnRequest
@@ -28,7 +29,24 @@ def status_token(ret: ReturnRequest) -> str:
 
 
 def status_url(ret: ReturnRequest, *, external: bool = True) -> str:
-    return url_for("returns.status", token=status_token(ret), _external=external)
+    if external:
+        return external_url("returns.status", token=status_token(ret))
+    return url_for("returns.status", token=status_token(ret))
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """An absolute address for e-mails and PDFs, also outside a request.
+
+    ``RETURNS_PUBLIC_URL`` wins when set: mail sent by a cron job has no request to
+    borrow a host name from, and behind a proxy the request's may be an internal one.
+    """
+    public = get_state().settings["RETURNS_PUBLIC_URL"]
+    if public is None:
+        if not has_request_context():
+            raise RuntimeError("set RETURNS_PUBLIC_URL to build customer links outside a request")
+        return url_for(endpoint, _external=True, **values)
+    path = current_app.url_map.bind("localhost", script_name="/").build(endpoint, values)
+    return public + path
 
 
 def return_for_token(token: str) -> ReturnRequest | None:

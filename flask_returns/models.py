@@ -307,9 +307,7 @@ class OutboxMessage(Base):
 
     __tablename__ = "returns_outbox"
     __table_args__ = (
-        sa.CheckConstraint(
-            "status IN ('pending','sending','sent','failed')", name="status_known"
-        ),
+        sa.CheckConstraint("status IN ('pending','sending','sent','failed')", name="status_known"),
         sa.Index("ix_returns_outbox_status_due", "status", "next_attempt_at"),
     )
 
