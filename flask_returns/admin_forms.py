@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
 
+from .form_base import ReturnsForm, at_most
 from .i18n import gettext as _
 from .i18n import lazy_gettext as _l
 from .i18n import ngettext
@@ -29,45 +29,45 @@ CONDITION_LABELS = {
 }
 
 
-class AuthorizeForm(FlaskForm):
+class AuthorizeForm(ReturnsForm):
     """Authorize a return; quantities per line come as ``qty-<line id>``."""
 
     authorization_note = TextAreaField(
         _l("Note to the customer (optional)"),
-        validators=[Optional(), Length(max=2000)],
+        validators=[Optional(), at_most(2000)],
     )
 
 
-class RejectForm(FlaskForm):
+class RejectForm(ReturnsForm):
     """Refuse a return; the customer reads the reason as written."""
 
     rejection_reason = TextAreaField(
         _l("Why the return is refused (the customer sees this)"),
         validators=[
             DataRequired(_l("Write the reason the customer will read.")),
-            Length(max=2000),
+            at_most(2000),
         ],
     )
 
 
-class ReceiveForm(FlaskForm):
+class ReceiveForm(ReturnsForm):
     """Record what came back; per line ``qty-``, ``condition-`` and ``resellable-<line id>``."""
 
 
-class RefundForm(FlaskForm):
+class RefundForm(ReturnsForm):
     """Refund an amount in major units; a lower amount than proposed needs a note."""
 
     refund_amount = StringField(
         _l("Amount to refund"),
-        validators=[Length(max=32)],
+        validators=[at_most(32)],
     )
     refund_note = TextAreaField(
         _l("Note (needed when refunding less than proposed)"),
-        validators=[Optional(), Length(max=2000)],
+        validators=[Optional(), at_most(2000)],
     )
 
 
-class BulkForm(FlaskForm):
+class BulkForm(ReturnsForm):
     """The queue's bulk buttons (``action``); the chosen returns come as repeated ``rma``."""
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from os import PathLike
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -144,6 +145,12 @@ def _locale_list(key: str, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _folder_list(key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not all(isinstance(v, str | PathLike) for v in value):
+        raise ConfigurationError(f"{key} must be a list of folder paths, got {value!r}")
+    return tuple(str(v) for v in value)
+
+
 def _locale(key: str, value: Any) -> str:
     try:
         Locale.parse(value)
@@ -192,6 +199,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Language used when neither the customer, the host's selector nor the browser "
         "names a supported one.",
         _locale,
+    ),
+    Setting(
+        "RETURNS_TRANSLATION_DIRECTORIES",
+        (),
+        "The shop's own catalog folders (`<lang>/LC_MESSAGES/flask_returns.mo`). Their "
+        "messages win over ours, and they may add languages we do not ship.",
+        _folder_list,
     ),
     Setting(
         "RETURNS_WINDOW_DAYS",

@@ -66,7 +66,9 @@ class Returns:
                 "before Returns, or pass db=..."
             )
         settings = load_settings(app.config)
-        missing = set(settings["RETURNS_LOCALES"]) - available_locales()
+        missing = set(settings["RETURNS_LOCALES"]) - available_locales(
+            settings["RETURNS_TRANSLATION_DIRECTORIES"]
+        )
         if missing:
             raise ConfigurationError(
                 f"RETURNS_LOCALES names languages without a catalog: {', '.join(sorted(missing))}"

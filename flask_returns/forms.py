@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Optional
 
+from .form_base import ReturnsForm, at_most
 from .i18n import lazy_gettext as _l
 
 
@@ -16,22 +16,22 @@ def _order_email_field() -> EmailField:
         validators=[
             DataRequired(_l("Enter the e-mail address you ordered with.")),
             Email(_l("Enter an e-mail address like name@example.com."), check_deliverability=False),
-            Length(max=254),
+            at_most(254),
         ],
     )
 
 
-class OrderLookupForm(FlaskForm):
+class OrderLookupForm(ReturnsForm):
     """Find an order by its number and the e-mail address it was placed with."""
 
     order_number = StringField(
         _l("Order number"),
-        validators=[DataRequired(_l("Enter your order number.")), Length(max=64)],
+        validators=[DataRequired(_l("Enter your order number.")), at_most(64)],
     )
     email = _order_email_field()
 
 
-class ReturnRequestForm(FlaskForm):
+class ReturnRequestForm(ReturnsForm):
     """The parts of the return form that are the same for every order.
 
     The per-line fields (quantity, reason, comment, photos) depend on the order
@@ -40,19 +40,19 @@ class ReturnRequestForm(FlaskForm):
 
     comment = TextAreaField(
         _l("Anything else we should know? (optional)"),
-        validators=[Optional(), Length(max=2000)],
+        validators=[Optional(), at_most(2000)],
     )
 
 
-class TrackForm(FlaskForm):
+class TrackForm(ReturnsForm):
     """Find a return by its RMA number and the customer's e-mail address."""
 
     rma = StringField(
         _l("Return number (RMA)"),
-        validators=[DataRequired(_l("Enter the return number, e.g. R-7KQ2-9XDM.")), Length(max=16)],
+        validators=[DataRequired(_l("Enter the return number, e.g. R-7KQ2-9XDM.")), at_most(16)],
     )
     email = _order_email_field()
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(ReturnsForm):
     """A bare form for one-button actions: it carries the CSRF token."""

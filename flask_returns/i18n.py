@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
+from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.support import NullTranslations, Translations
@@ -32,15 +33,36 @@ _forced_locale: ContextVar[str | None] = ContextVar("returns_forced_locale", def
 
 
 @cache
-def _catalog(locale: str) -> NullTranslations:
-    return Translations.load(str(translations_folder()), [locale], DOMAIN)
+def _catalog(locale: str, host_folders: tuple[str, ...] = ()) -> NullTranslations:
+    found = Translations.load(str(translations_folder()), [locale], DOMAIN)
+    # The host's catalogs are merged last, so a shop's own wording wins over ours.
+    for folder in host_folders:
+        theirs = Translations.load(folder, [locale], DOMAIN)
+        if not isinstance(theirs, Translations):
+            continue
+        if isinstance(found, Translations):
+            found.merge(theirs)
+        else:
+            found = theirs
+    return found
+
+
+def _host_folders() -> tuple[str, ...]:
+    if not has_app_context():
+        return ()
+    return tuple(current_app.config.get("RETURNS_TRANSLATION_DIRECTORIES", ()))
+
+
+def catalog(locale: str) -> NullTranslations:
+    """Our messages in ``locale``, with the host's own catalogs laid over them."""
+    return _catalog(locale, _host_folders())
 
 
 class ReturnsDomain(Domain):
     """A Flask-Babel domain whose language is ours (see :func:`current_locale`)."""
 
     def get_translations(self) -> NullTranslations:
-        return _catalog(current_locale_code())
+        return catalog(current_locale_code())
 
 
 domain = ReturnsDomain(domain=DOMAIN)
@@ -50,11 +72,13 @@ lazy_gettext = domain.lazy_gettext
 _ = gettext
 
 
-def available_locales() -> frozenset[str]:
-    """Locales that have a compiled catalog, plus English, the source language."""
-    folder = translations_folder()
-    found = {p.parent.parent.name for p in folder.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")}
-    return frozenset(found | {"en"})
+def available_locales(host_folders: tuple[str, ...] | None = None) -> frozenset[str]:
+    """Locales that have a compiled catalog (ours or the host's), plus English."""
+    found = {"en"}
+    folders = _host_folders() if host_folders is None else host_folders
+    for folder in (str(translations_folder()), *folders):
+        found |= {p.parent.parent.name for p in Path(folder).glob(f"*/LC_MESSAGES/{DOMAIN}.mo")}
+    return frozenset(found)
 
 
 def supported_locales() -> tuple[str, ...]:

@@ -135,3 +135,106 @@ def test_catalogs_hold_every_message_in_the_code(tmp_path: Path):
         with po_path.open("rb") as f:
             in_catalog = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
         assert in_code - in_catalog == set(), f"{po_path}: run scripts/translations.sh update"
+
+
+@pytest.mark.parametrize(
+    ("locale", "amount", "currency", "shown"),
+    [
+        ("de", 123450, "EUR", "1.234,50\xa0€"),
+        ("pl", 123450, "PLN", "1\xa0234,50\xa0zł"),
+        ("en", 1235, "JPY", "¥1,235"),
+        ("fr", 123450, "EUR", "1\u202f234,50\xa0€"),
+    ],
+)
+def test_money_follows_the_customers_locale(locale, amount, currency, shown):
+    from flask_returns.templating import format_money
+
+    app = make_host("sqlite://", RETURNS_LOCALES=("en", "de", "pl", "fr"))
+    with app.app_context(), using_locale(locale):
+        assert format_money(amount, currency) == shown
+
+
+def test_dates_follow_the_customers_locale():
+    from datetime import date
+
+    from flask_returns.templating import format_date
+
+    app = make_host("sqlite://", RETURNS_LOCALES=("en", "de", "pl"))
+    with app.app_context():
+        with using_locale("de"):
+            assert format_date(date(2026, 3, 5)) == "5. März 2026"
+        with using_locale("pl"):
+            assert format_date(date(2026, 3, 5)) == "5 marca 2026"
+
+
+def test_wtforms_messages_follow_our_language_not_the_hosts():
+    app = make_host("sqlite://")
+    Babel(app, locale_selector=lambda: "en")
+    client = app.test_client()
+    client.get("/returns/?lang=pl")
+    with app.test_request_context("/returns/?lang=pl"):
+        from flask_returns.form_base import form_messages
+
+        messages = form_messages("pl")
+        # WTForms' own message, from WTForms' Polish catalog:
+        assert messages.gettext("Not a valid integer value.") != "Not a valid integer value."
+        # A language WTForms has no catalog for still gets ours.
+        assert form_messages("mt").gettext("Use at most %(max)d characters.") != (
+            "Use at most %(max)d characters."
+        )
+
+
+def test_a_too_long_field_is_explained_in_the_customers_language():
+    from .test_customer_flow import csrf
+
+    app = make_host("sqlite://")
+    client = app.test_client()
+    page = client.post(
+        "/returns/?lang=pl",
+        data={
+            "csrf_token": csrf(client, "/returns/?lang=pl"),
+            "order_number": "9" * 80,
+            "email": "a@example.com",
+        },
+    )
+    text = page.get_data(as_text=True)
+    assert "Use at most" not in text
+    assert "64" in text and 'lang="pl"' in text
+
+
+def _host_catalog(folder: Path, lang: str, messages: dict[str, str]) -> None:
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    catalog = Catalog(locale=lang, domain="flask_returns")
+    for msgid, msgstr in messages.items():
+        catalog.add(msgid, msgstr)
+    target = folder / lang / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    with (target / "flask_returns.mo").open("wb") as f:
+        write_mo(f, catalog)
+
+
+def test_a_shops_own_catalog_wins_and_can_add_a_language(tmp_path: Path):
+    _host_catalog(tmp_path, "pl", {"Find my order": "Szukaj zamówienia"})
+    _host_catalog(tmp_path, "is", {"Find my order": "Finna pöntunina mína"})
+    app = make_host(
+        "sqlite://",
+        RETURNS_LOCALES=("en", "pl", "is"),
+        RETURNS_TRANSLATION_DIRECTORIES=[tmp_path],
+    )
+    client = app.test_client()
+    polish = _title(client, "/returns/?lang=pl")
+    assert "Szukaj zamówienia" in polish
+    # Messages the shop did not override still come from our catalog.
+    assert "Numer zamówienia" in polish
+    assert "Finna pöntunina mína" in _title(client, "/returns/?lang=is")
+
+
+def test_the_language_switcher_is_a_form_that_works_without_javascript():
+    app = make_host("sqlite://", RETURNS_LOCALES=("en", "pl", "ar"))
+    page = _title(app.test_client(), "/returns/?lang=ar")
+    assert 'dir="rtl"' in page and 'lang="ar"' in page
+    assert '<select id="returns-lang" name="lang"' in page
+    assert '<option value="pl" lang="pl">Polski</option>' in page
+    assert '<button type="submit">' in page
