@@ -1,0 +1,191 @@
+"""Reading label PDFs as a person and a scanner would, and hosts that make them.
+
+The command-line tools come from poppler-utils and zbar-tools (scripts/install.sh);
+a missing tool fails the test, it never skips it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from flask import Flask
+
+from flask_returns import Address, Order
+from flask_returns.models import ReturnRequest
+from flask_returns.workflow import Actor, LineRequest, authorize_return, request_return
+
+from .hosts import MemoryOrders, make_host, make_order
+
+RETURN_ADDRESS = {
+    "name": "Example Shop Returns",
+    "line1": "Lagerstraße 7",
+    "line2": "Gate 3",
+    "postal_code": "10317",
+    "city": "Berlin",
+    "country": "DE",
+}
+PUBLIC_URL = "https://shop.example"
+POLISH = Address(
+    name="Zażółć Gęślą Jaźń",
+    line1="ul. Żółć 12/4",
+    postal_code="90-001",
+    city="Łódź",
+    country="PL",
+)
+HUNGARIAN = Address(
+    name="Árvíztűrő Tükörfúrógép",
+    line1="Árvíztűrő tükörfúrógép utca 5.",
+    postal_code="9021",
+    city="Győr",
+    country="HU",
+)
+RUSSIAN = Address(
+    name="Иван Петров",
+    line1="ул. Тверская, д. 7, кв. 12",
+    postal_code="125009",
+    city="Москва",
+    country="RU",
+)
+ARABIC = Address(
+    name="محمد أحمد",
+    line1="شارع التحرير ١٢",
+    postal_code="11511",
+    city="القاهرة",
+    country="EG",
+)
+
+JAPANESE = Address(
+    name="田中 結衣",
+    line1="渋谷区渋谷 1-2-3",
+    postal_code="150-0002",
+    city="東京都",
+    country="JP",
+)
+
+LABEL_SETTINGS = {
+    "RETURNS_RETURN_ADDRESS": RETURN_ADDRESS,
+    "RETURNS_PUBLIC_URL": PUBLIC_URL,
+    "RETURNS_CARRIER_NAME": "Demo Parcel",
+    "RETURNS_CARRIER_ACCOUNT": "DP-5012-3456",
+    "RETURNS_CARRIER_SERVICE": "Returns Prepaid",
+    "RETURNS_SHOP_CONTACT": {"email": "returns@shop.example", "phone": "+49 30 1234 5678"},
+}
+
+
+def tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise AssertionError(
+            f"{name} is missing: run scripts/install.sh (poppler-utils, zbar-tools)"
+        )
+    return path
+
+
+def _run(*args: str, data: bytes | None = None) -> str:
+    done = subprocess.run(args, input=data, capture_output=True, check=False, timeout=60)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    return done.stdout.decode()
+
+
+def pdf_text(pdf: bytes, page: int | None = None) -> str:
+    pages = ["-f", str(page), "-l", str(page)] if page else []
+    return _run(tool("pdftotext"), *pages, "-", "-", data=pdf)
+
+
+def squeeze(text: str) -> str:
+    """Text without any whitespace: pdftotext breaks lines wherever the layout did."""
+    return re.sub(r"\s+", "", text)
+
+
+def page_sizes(pdf: bytes, tmp: Path) -> list[tuple[float, float]]:
+    path = tmp / "sizes.pdf"
+    path.write_bytes(pdf)
+    out = _run(tool("pdfinfo"), "-f", "1", "-l", "99", str(path))
+    return [
+        (float(w), float(h))
+        for w, h in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", out)
+    ]
+
+
+def page_images(pdf: bytes, folder: Path, stem: str, dpi: int = 300) -> list[Path]:
+    """Every page as PNG in ``folder`` (the artifacts folder, for a person to look at)."""
+    source = folder / f"{stem}.pdf"
+    source.write_bytes(pdf)
+    for old in folder.glob(f"{stem}-*.png"):
+        old.unlink()
+    _run(tool("pdftoppm"), "-r", str(dpi), "-png", str(source), str(folder / stem))
+    return sorted(folder.glob(f"{stem}-*.png"))
+
+
+def scan(image: Path) -> list[str]:
+    """What zbarimg reads from a page image: ``["CODE-128:...", "QR-Code:..."]``."""
+    done = subprocess.run(
+        [tool("zbarimg"), "-q", str(image)], capture_output=True, check=False, timeout=60
+    )
+    # zbarimg exits 4 when it finds no symbol at all.
+    assert done.returncode in (0, 4), done.stderr.decode(errors="replace")
+    return [line for line in done.stdout.decode().splitlines() if line]
+
+
+def embedded_files(pdf: bytes, tmp: Path) -> str:
+    path = tmp / "attachments.pdf"
+    path.write_bytes(pdf)
+    return _run(tool("pdfdetach"), "-list", str(path))
+
+
+def order_with(address: Address, reference: str = "9001", **changes: object) -> Order:
+    return dataclasses.replace(
+        make_order(reference), shipping_address=address, customer_name=address.name, **changes
+    )
+
+
+def label_host(database_url: str, orders: MemoryOrders, tmp: Path, **config: object) -> Flask:
+    settings = {**LABEL_SETTINGS, "RETURNS_STORAGE_PATH": str(tmp / "files"), **config}
+    return make_host(database_url, orders, **settings)
+
+
+def label_hosts(database_url: str, tmp: Path) -> Iterator[Callable[..., Flask]]:
+    """Body of a fixture: a factory of label hosts; empties the tables afterwards."""
+    from .conftest import _empty_all_tables
+
+    made: list[Flask] = []
+
+    def make(orders: MemoryOrders, **config: object) -> Flask:
+        app = label_host(database_url, orders, tmp, **config)
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            app.extensions["test_db"].session.remove()
+    if made:
+        with made[0].app_context():
+            _empty_all_tables(made[0].extensions["test_db"].engine)
+    for app in made:
+        with app.app_context():
+            app.extensions["test_db"].engine.dispose()
+
+
+def authorized_return(
+    app: Flask, order: Order, *, locale: str = "pl", quantities: dict[str, int] | None = None
+) -> ReturnRequest:
+    """A return of the order's first two lines, authorized in full, committed."""
+    session = app.extensions["test_db"].session
+    ret = request_return(
+        order,
+        [LineRequest("L1", 2, "size_fit"), LineRequest("L2", 1, "damaged")],
+        Actor.customer(order.email),
+        locale=locale,
+    )
+    session.flush()
+    by_ref = {line.order_line_reference: line.id for line in ret.lines}
+    chosen = {by_ref[ref]: qty for ref, qty in (quantities or {}).items()}
+    authorize_return(ret, Actor.admin("admin-1"), quantities=chosen)
+    session.commit()
+    return ret
