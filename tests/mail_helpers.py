@@ -1,0 +1,83 @@
+"""Helpers for the e-mail tests: settings aimed at the test SMTP server, reading messages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from email.message import EmailMessage
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Flask
+
+from flask_returns.models import OutboxMessage
+
+from .conftest import _empty_all_tables
+from .hosts import MemoryOrders, make_host
+
+PUBLIC_URL = "http://localhost"
+RETURN_ADDRESS = {
+    "name": "Test Shop Returns",
+    "line1": "Lagerstraße 7",
+    "postal_code": "10317",
+    "city": "Berlin",
+    "country": "DE",
+}
+
+
+def mail_config(smtp, **extra: object) -> dict[str, object]:
+    """Settings that send through the test SMTP server, with absolute links to the test host."""
+    return {
+        "RETURNS_SMTP_HOST": smtp.host,
+        "RETURNS_SMTP_PORT": smtp.port,
+        "RETURNS_SMTP_SECURITY": "none",
+        "RETURNS_SMTP_TIMEOUT": 5,
+        "RETURNS_MAIL_FROM": "Example Shop <returns@shop.example>",
+        "RETURNS_PUBLIC_URL": PUBLIC_URL,
+        **extra,
+    }
+
+
+def mail_hosts(schema_url: str, smtp) -> Iterator[Callable[..., Flask]]:
+    """Body of each test module's ``make_mail_host`` fixture: bare hosts (in-memory
+    orders) that mail through the test SMTP server, emptied and disposed afterwards."""
+    made: list[Flask] = []
+
+    def make(orders: MemoryOrders | None = None, **config: object) -> Flask:
+        settings = {"RETURNS_RETURN_ADDRESS": RETURN_ADDRESS, **mail_config(smtp), **config}
+        app = make_host(schema_url, orders, **settings)
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            app.extensions["test_db"].session.remove()
+    if made:
+        with made[0].app_context():
+            _empty_all_tables(made[0].extensions["test_db"].engine)
+    for app in made:
+        with app.app_context():
+            app.extensions["test_db"].engine.dispose()
+
+
+def outbox_rows(app: Flask) -> list[OutboxMessage]:
+    with app.app_context():
+        session = app.extensions["returns"].session
+        rows = list(session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
+        session.expunge_all()
+        return rows
+
+
+def parts(message: EmailMessage) -> tuple[str, str]:
+    """The plain-text and HTML bodies of a multipart/alternative message."""
+    text = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    assert text is not None and html is not None
+    return text.get_content(), html.get_content()
+
+
+def link_path(url: str) -> str:
+    """The path of an absolute link to the test host, for the test client."""
+    split = urlsplit(url)
+    assert f"{split.scheme}://{split.netloc}" == PUBLIC_URL, url
+    return split.path
