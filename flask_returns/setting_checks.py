@@ -1,0 +1,203 @@
+"""The checks behind the settings: each returns the value to use or names the key.
+
+Kept apart from :mod:`flask_returns.config` so that the settings list there stays
+readable; every function here has the ``check(key, value)`` shape of a Setting
+(or builds one). Label and mail settings keep their checks beside their code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from os import PathLike
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+
+from .errors import ConfigurationError
+
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_COUNTRY = re.compile(r"[A-Z]{2}")
+
+
+def _whole(value: Any, minimum: int = 0) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+def days_by_category(key: str, value: Any) -> dict[str, int]:
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and k and _whole(v) for k, v in value.items()
+    ):
+        raise ConfigurationError(f"{key} must map category names to days, got {value!r}")
+    return dict(value)
+
+
+def days_by_country(key: str, value: Any) -> dict[str, int]:
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and _COUNTRY.fullmatch(k) and _whole(v) for k, v in value.items()
+    ):
+        raise ConfigurationError(
+            f"{key} must map two-letter country codes (upper case) to days, got {value!r}"
+        )
+    return dict(value)
+
+
+def amounts_by_currency(key: str, value: Any) -> dict[str, int]:
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and _CURRENCY.fullmatch(k) and _whole(v) for k, v in value.items()
+    ):
+        raise ConfigurationError(
+            f"{key} must map currency codes to whole minor units, e.g. {{'EUR': 495}}, "
+            f"got {value!r}"
+        )
+    return dict(value)
+
+
+def strings(key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigurationError(f"{key} must be a list of strings, got {value!r}")
+    return tuple(value)
+
+
+def auto_authorize(key: str, value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or set(value) - {"max_total", "except_reasons"}:
+        raise ConfigurationError(
+            f"{key} must be None or {{'max_total': {{'EUR': 5000}}, "
+            f"'except_reasons': ['damaged']}}, got {value!r}"
+        )
+    return {
+        "max_total": amounts_by_currency(f"{key}['max_total']", value.get("max_total", {})),
+        "except_reasons": strings(
+            f"{key}['except_reasons']", value.get("except_reasons", ("damaged",))
+        ),
+    }
+
+
+def policy_object(key: str, value: Any) -> Any:
+    from .return_policy import ReturnPolicy
+
+    if value is not None and not isinstance(value, ReturnPolicy):
+        raise ConfigurationError(f"{key} must be a ReturnPolicy or None, got {value!r}")
+    return value
+
+
+def int_at_least(minimum: int) -> Callable[[str, Any], int]:
+    def check(key: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise ConfigurationError(f"{key} must be an integer >= {minimum}, got {value!r}")
+        return value
+
+    return check
+
+
+def choice(*choices: str) -> Callable[[str, Any], str]:
+    def check(key: str, value: Any) -> str:
+        if value not in choices:
+            raise ConfigurationError(f"{key} must be one of {', '.join(choices)}; got {value!r}")
+        return value
+
+    return check
+
+
+def optional_str(key: str, value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ConfigurationError(f"{key} must be a string or None, got {value!r}")
+    return value or None
+
+
+def optional_url(key: str, value: Any) -> str | None:
+    if value is not None and not (
+        isinstance(value, str) and re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value)
+    ):
+        raise ConfigurationError(f"{key} must be an http(s) address or None, got {value!r}")
+    return value.rstrip("/") if value else None
+
+
+def text(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigurationError(f"{key} must be a non-empty string, got {value!r}")
+    return value
+
+
+def url_prefix(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+", value):
+        raise ConfigurationError(
+            f"{key} must look like '/returns' (no trailing slash), got {value!r}"
+        )
+    return value
+
+
+def rate_limit(key: str, value: Any) -> str:
+    from limits import parse_many
+
+    try:
+        parse_many(value)
+    except (TypeError, ValueError):
+        raise ConfigurationError(
+            f"{key} must be a rate such as '10 per minute', got {value!r}"
+        ) from None
+    return value
+
+
+def flag(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigurationError(f"{key} must be True or False, got {value!r}")
+    return value
+
+
+def optional_callable(key: str, value: Any) -> Callable[[], Any] | None:
+    if value is not None and not callable(value):
+        raise ConfigurationError(f"{key} must be a function or None, got {value!r}")
+    return value
+
+
+def percent_by_reason(key: str, value: Any) -> dict[str, int]:
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 100
+        for k, v in value.items()
+    ):
+        raise ConfigurationError(
+            f"{key} must map reason codes to whole percents 0-100, got {value!r}"
+        )
+    return dict(value)
+
+
+_SLUG = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
+def reason_codes(key: str, value: Any) -> tuple[str, ...]:
+    if (
+        isinstance(value, str)
+        or not value
+        or not all(isinstance(code, str) and _SLUG.fullmatch(code) for code in value)
+    ):
+        raise ConfigurationError(
+            f"{key} must be a non-empty list of lower-case codes such as 'damaged', got {value!r}"
+        )
+    if len(set(value)) != len(value):
+        raise ConfigurationError(f"{key} lists a reason twice: {value!r}")
+    return tuple(value)
+
+
+def locale_list(key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not value:
+        raise ConfigurationError(f"{key} must be a non-empty list of locale codes, got {value!r}")
+    for code in value:
+        locale(key, code)
+    return tuple(value)
+
+
+def folder_list(key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not all(isinstance(v, str | PathLike) for v in value):
+        raise ConfigurationError(f"{key} must be a list of folder paths, got {value!r}")
+    return tuple(str(v) for v in value)
+
+
+def locale(key: str, value: Any) -> str:
+    try:
+        Locale.parse(value)
+    except (TypeError, ValueError, UnknownLocaleError):
+        raise ConfigurationError(f"{key}: {value!r} is not a locale code Babel knows") from None
+    return value
