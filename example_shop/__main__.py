@@ -20,6 +20,7 @@ from flask_returns import schema
 
 from .app import create_app
 from .local_stripe import LocalStripeServer
+from .mail import MailFolder
 from .models import db
 from .seed import DEMO_PASSWORD, seed_demo_data
 
@@ -40,6 +41,7 @@ def main() -> None:
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{demo / 'shop.db'}",
         "RETURNS_STORAGE_PATH": str(demo / "files"),
     }
+    config |= _mail_config(demo, args.port)
     if not os.environ.get("STRIPE_API_KEY"):
         stripe_server = LocalStripeServer()
         stripe_server.start(state_dir=str(demo / "stripe"))
@@ -68,6 +70,26 @@ def main() -> None:
     finally:
         if stripe_server is not None:
             stripe_server.stop()
+
+
+def _mail_config(demo: Path, port: int) -> dict[str, object]:
+    """Customer e-mails go to a folder, or to SHOP_SMTP_HOST (e.g. a debugging SMTP server)."""
+    config: dict[str, object] = {
+        "RETURNS_MAIL_FROM": "Example Shop <returns@shop.example>",
+        "RETURNS_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    }
+    host = os.environ.get("SHOP_SMTP_HOST")
+    if host:
+        config |= {
+            "RETURNS_SMTP_HOST": host,
+            "RETURNS_SMTP_PORT": int(os.environ.get("SHOP_SMTP_PORT", "1025")),
+            "RETURNS_SMTP_SECURITY": "none",
+        }
+        print(f"customer e-mails: SMTP at {host}")
+    else:
+        config["RETURNS_MAIL_SENDER"] = MailFolder(demo / "mail")
+        print(f"customer e-mails: written to {demo / 'mail'}/*.eml")
+    return config
 
 
 if __name__ == "__main__":

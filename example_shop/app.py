@@ -51,6 +51,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         STRIPE_API_BASE=os.environ.get("STRIPE_API_BASE"),
         RETURNS_SHOP_NAME="Example Shop",
         RETURNS_LAYOUT_TEMPLATE="returns_layout.html",
+        # Prepaid return labels (made-up demo values: no real carrier account).
+        RETURNS_RETURN_ADDRESS={
+            "name": "Example Shop Returns",
+            "line1": "Lagerstraße 7",
+            "line2": "Gate 3",
+            "postal_code": "10317",
+            "city": "Berlin",
+            "country": "DE",
+        },
+        RETURNS_CARRIER_NAME="Demo Parcel",
+        RETURNS_CARRIER_ACCOUNT="DP-5012-3456",
+        RETURNS_CARRIER_SERVICE="Returns Prepaid",
+        RETURNS_SHOP_CONTACT={"email": "returns@shop.example", "phone": "+49 30 1234 5678"},
     )
     app.config.update(config or {})
     # The returns module refunds through the same Stripe account as checkout.

@@ -6,9 +6,11 @@ import click
 from flask.cli import AppGroup
 
 from . import schema
+from .exports.cli import export_group
 from .state import get_state
 
 returns_cli = AppGroup("returns", help="Customer returns (flask-returns).")
+returns_cli.add_command(export_group)
 
 
 @returns_cli.group("db")
@@ -63,3 +65,67 @@ def refunds_reconcile() -> None:
                 changed += 1
     still_open = len(open_refunds())
     click.echo(f"{len(pending)} open refund(s) checked: {changed} settled, {still_open} still open")
+
+
+@returns_cli.group("outbox")
+def outbox_group() -> None:
+    """Customer e-mails: each change writes one here, sending follows (run `send` from cron)."""
+
+
+@outbox_group.command("send")
+@click.option("--limit", type=click.IntRange(min=1), help="Send at most this many messages.")
+def outbox_send(limit: int | None) -> None:
+    """Send every message that is due: new ones, and retries whose wait is over.
+
+    Safe to run from cron while another run (or a request) is sending: each message
+    is claimed before it is sent, so none goes out twice.
+    """
+    from .outbox import MailOff, count_waiting, send_due
+
+    try:
+        summary = send_due(limit=limit)
+    except MailOff as off:
+        click.echo(f"{off}; {count_waiting()} message(s) waiting", err=True)
+        raise SystemExit(1) from None
+    click.echo(
+        f"{summary.sent} sent, {summary.retrying} to retry later, {summary.failed} given up, "
+        f"{summary.skipped} taken by another run; {summary.waiting} waiting"
+    )
+
+
+@outbox_group.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+def outbox_retry(ids: tuple[int, ...]) -> None:
+    """Give failed messages (all, or the IDS given) a fresh set of attempts."""
+    from .outbox import requeue_failed
+
+    click.echo(f"{requeue_failed(ids)} failed message(s) queued again")
+
+
+@returns_cli.group("photos")
+def photos_group() -> None:
+    """Customer photos in storage."""
+
+
+@photos_group.command("prune")
+@click.option(
+    "--older-than-hours",
+    type=click.IntRange(min=25),
+    default=25,
+    show_default=True,
+    help="Only photos stored at least this long ago (a form keeps its photos for 24 hours).",
+)
+@click.option("--dry-run", is_flag=True, help="Count what would go; delete nothing.")
+def photos_prune(older_than_hours: int, dry_run: bool) -> None:
+    """Delete photos from forms that were never sent (no return names them)."""
+    from datetime import UTC, datetime, timedelta
+
+    from .photo_cleanup import prune_orphan_photos
+
+    cutoff = datetime.now(UTC) - timedelta(hours=older_than_hours)
+    try:
+        count = prune_orphan_photos(cutoff, dry_run=dry_run)
+    except RuntimeError as problem:
+        raise click.ClickException(str(problem)) from None
+    done = "would be deleted" if dry_run else "deleted"
+    click.echo(f"{count} orphan photo file(s) {done}")

@@ -7,15 +7,15 @@ is checked against :data:`SETTINGS` by the test suite, so the two stay in step.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from os import PathLike
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
-
+from . import setting_checks as checks
 from .errors import ConfigurationError
+from .label_settings import label_provider, return_address, shop_contact
+from .mail_settings import MAIL_KINDS, check_address, check_kinds, check_port
+from .paths import translations_folder
 
 DEFAULT_REASONS = (
     "damaged",
@@ -39,124 +39,11 @@ class Setting:
     check: Callable[[str, Any], Any]
 
 
-def _int_at_least(minimum: int) -> Callable[[str, Any], int]:
-    def check(key: str, value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise ConfigurationError(f"{key} must be an integer >= {minimum}, got {value!r}")
-        return value
-
-    return check
-
-
-def _choice(*choices: str) -> Callable[[str, Any], str]:
-    def check(key: str, value: Any) -> str:
-        if value not in choices:
-            raise ConfigurationError(f"{key} must be one of {', '.join(choices)}; got {value!r}")
-        return value
-
-    return check
-
-
-def _optional_str(key: str, value: Any) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise ConfigurationError(f"{key} must be a string or None, got {value!r}")
-    return value or None
-
-
-def _optional_url(key: str, value: Any) -> str | None:
-    if value is not None and not (
-        isinstance(value, str) and re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value)
-    ):
-        raise ConfigurationError(f"{key} must be an http(s) address or None, got {value!r}")
-    return value.rstrip("/") if value else None
-
-
-def _str(key: str, value: Any) -> str:
-    if not isinstance(value, str) or not value:
-        raise ConfigurationError(f"{key} must be a non-empty string, got {value!r}")
-    return value
-
-
-def _url_prefix(key: str, value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+", value):
-        raise ConfigurationError(
-            f"{key} must look like '/returns' (no trailing slash), got {value!r}"
-        )
-    return value
-
-
-def _rate_limit(key: str, value: Any) -> str:
-    from limits import parse_many
-
-    try:
-        parse_many(value)
-    except (TypeError, ValueError):
-        raise ConfigurationError(
-            f"{key} must be a rate such as '10 per minute', got {value!r}"
-        ) from None
-    return value
-
-
-def _bool(key: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ConfigurationError(f"{key} must be True or False, got {value!r}")
-    return value
-
-
-def _optional_callable(key: str, value: Any) -> Callable[[], Any] | None:
-    if value is not None and not callable(value):
-        raise ConfigurationError(f"{key} must be a function or None, got {value!r}")
-    return value
-
-
-def _percent_by_reason(key: str, value: Any) -> dict[str, int]:
-    if not isinstance(value, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 100
-        for k, v in value.items()
-    ):
-        raise ConfigurationError(
-            f"{key} must map reason codes to whole percents 0-100, got {value!r}"
-        )
-    return dict(value)
-
-
-_SLUG = re.compile(r"[a-z][a-z0-9_]{0,31}")
-
-
-def _reason_codes(key: str, value: Any) -> tuple[str, ...]:
-    if (
-        isinstance(value, str)
-        or not value
-        or not all(isinstance(code, str) and _SLUG.fullmatch(code) for code in value)
-    ):
-        raise ConfigurationError(
-            f"{key} must be a non-empty list of lower-case codes such as 'damaged', got {value!r}"
-        )
-    if len(set(value)) != len(value):
-        raise ConfigurationError(f"{key} lists a reason twice: {value!r}")
-    return tuple(value)
-
-
-def _locale_list(key: str, value: Any) -> tuple[str, ...]:
-    if isinstance(value, str) or not value:
-        raise ConfigurationError(f"{key} must be a non-empty list of locale codes, got {value!r}")
-    for code in value:
-        _locale(key, code)
-    return tuple(value)
-
-
-def _folder_list(key: str, value: Any) -> tuple[str, ...]:
-    if isinstance(value, str) or not all(isinstance(v, str | PathLike) for v in value):
-        raise ConfigurationError(f"{key} must be a list of folder paths, got {value!r}")
-    return tuple(str(v) for v in value)
-
-
-def _locale(key: str, value: Any) -> str:
-    try:
-        Locale.parse(value)
-    except (TypeError, ValueError, UnknownLocaleError):
-        raise ConfigurationError(f"{key}: {value!r} is not a locale code Babel knows") from None
-    return value
+def shipped_locales() -> tuple[str, ...]:
+    """English, then every language this package has a compiled catalog for."""
+    folder = translations_folder()
+    found = sorted(p.parent.parent.name for p in folder.glob("*/LC_MESSAGES/flask_returns.mo"))
+    return ("en", *(code for code in found if code != "en"))
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -164,20 +51,20 @@ SETTINGS: tuple[Setting, ...] = (
         "RETURNS_URL_PREFIX",
         "/returns",
         "Where the blueprint is mounted.",
-        _url_prefix,
+        checks.url_prefix,
     ),
     Setting(
         "RETURNS_LAYOUT_TEMPLATE",
         "returns/layout.html",
         "The template every returns page extends; point it at a host template that "
         "defines the blocks `title` and `returns_content` to wear the shop's own layout.",
-        _str,
+        checks.text,
     ),
     Setting(
         "RETURNS_SHOP_NAME",
         "Shop",
         "Shown to customers in page titles, emails and documents.",
-        _str,
+        checks.text,
     ),
     Setting(
         "RETURNS_PUBLIC_URL",
@@ -185,40 +72,41 @@ SETTINGS: tuple[Setting, ...] = (
         "The shop's address as customers reach it, e.g. `https://shop.example`; links in "
         "e-mails and PDFs made outside a request (the outbox command, webhooks) start "
         "with it. None uses the current request's address.",
-        _optional_url,
+        checks.optional_url,
     ),
     Setting(
         "RETURNS_LOCALES",
-        ("en", "pl"),
-        "Languages offered to customers. Each needs a catalog (English is the source).",
-        _locale_list,
+        shipped_locales(),
+        "Languages offered to customers, in menu order. Each needs a catalog (English is "
+        "the source); the default is every language shipped.",
+        checks.locale_list,
     ),
     Setting(
         "RETURNS_DEFAULT_LOCALE",
         "en",
         "Language used when neither the customer, the host's selector nor the browser "
         "names a supported one.",
-        _locale,
+        checks.locale,
     ),
     Setting(
         "RETURNS_TRANSLATION_DIRECTORIES",
         (),
         "The shop's own catalog folders (`<lang>/LC_MESSAGES/flask_returns.mo`). Their "
         "messages win over ours, and they may add languages we do not ship.",
-        _folder_list,
+        checks.folder_list,
     ),
     Setting(
         "RETURNS_WINDOW_DAYS",
         30,
         "Days after delivery (or after the order, when no delivery date is known) "
         "during which a return can be requested.",
-        _int_at_least(0),
+        checks.int_at_least(0),
     ),
     Setting(
         "RETURNS_REASONS",
         DEFAULT_REASONS,
         "Reason codes a customer chooses from, in display order.",
-        _reason_codes,
+        checks.reason_codes,
     ),
     Setting(
         "RETURNS_PHOTO_REQUIRED_REASONS",
@@ -231,104 +119,303 @@ SETTINGS: tuple[Setting, ...] = (
         "receipt",
         "`receipt`: refund once the goods are back; `authorization`: refund as soon as "
         "the return is authorized.",
-        _choice("receipt", "authorization"),
+        checks.choice("receipt", "authorization"),
+    ),
+    Setting(
+        "RETURNS_CATEGORY_WINDOW_DAYS",
+        {},
+        "Return window per product category (the order line's `category`), e.g. "
+        '`{"electronics": 14}`; wins over the country and the default window.',
+        checks.days_by_category,
+    ),
+    Setting(
+        "RETURNS_COUNTRY_WINDOW_DAYS",
+        {},
+        'Return window per shipping country, e.g. `{"US": 60}`; wins over the default.',
+        checks.days_by_country,
+    ),
+    Setting(
+        "RETURNS_FINAL_SALE_SKUS",
+        (),
+        "SKUs sold as final sale: shown, never returnable (the order adapter can also "
+        "mark a line `returnable=False`).",
+        checks.strings,
+    ),
+    Setting(
+        "RETURNS_FINAL_SALE_CATEGORIES",
+        (),
+        "Product categories sold as final sale.",
+        checks.strings,
+    ),
+    Setting(
+        "RETURNS_CUSTOMER_PAYS_SHIPPING_REASONS",
+        (),
+        "Reasons for which the customer pays the return shipping: "
+        "`RETURNS_RETURN_SHIPPING_COST` is kept back from the refund.",
+        checks.strings,
+    ),
+    Setting(
+        "RETURNS_RETURN_SHIPPING_COST",
+        {},
+        "What return shipping costs the customer, per currency in minor units, e.g. "
+        '`{"EUR": 495}`.',
+        checks.amounts_by_currency,
+    ),
+    Setting(
+        "RETURNS_AUTO_AUTHORIZE",
+        None,
+        'Authorize without a person: `{"max_total": {"EUR": 5000}, "except_reasons": '
+        '["damaged"]}` authorizes returns worth at most 50.00 EUR unless a line is damaged. '
+        "None: a person authorizes every return.",
+        checks.auto_authorize,
+    ),
+    Setting(
+        "RETURNS_POLICY",
+        None,
+        "A `ReturnPolicy` object that replaces every policy setting above (window, "
+        "reasons, fees, shipping, timing, auto-authorization).",
+        checks.policy_object,
     ),
     Setting(
         "RETURNS_MAX_PHOTOS",
         5,
         "Most photos one return request may carry.",
-        _int_at_least(0),
+        checks.int_at_least(0),
     ),
     Setting(
         "RETURNS_MAX_PHOTO_BYTES",
         10 * 1024 * 1024,
         "Largest photo file accepted, in bytes. The blueprint caps its request size to "
         "what this and `RETURNS_MAX_PHOTOS` allow; the host app's own limit is untouched.",
-        _int_at_least(1024),
+        checks.int_at_least(1024),
     ),
     Setting(
         "RETURNS_PHOTO_MAX_SIDE",
         2048,
         "Photos are scaled down so that their long side is at most this many pixels.",
-        _int_at_least(320),
+        checks.int_at_least(320),
     ),
     Setting(
         "RETURNS_PHOTO_MAX_PIXELS",
         60_000_000,
         "Photos with more pixels than this are refused before decoding (decompression bombs).",
-        _int_at_least(1_000_000),
+        checks.int_at_least(1_000_000),
     ),
     Setting(
         "RETURNS_LOOKUP_RATE_LIMIT",
         "10 per minute;50 per hour",
         "Failed order or return look-ups allowed per client (Flask-Limiter syntax). The "
         "host's Limiter is used when it has one, so its storage is shared.",
-        _rate_limit,
+        checks.rate_limit,
     ),
     Setting(
         "RETURNS_STORAGE_PATH",
         None,
         "Folder for photos and documents; default `<instance_path>/returns-files`. "
         "Never a folder under `static/`.",
-        _optional_str,
+        checks.optional_str,
     ),
     Setting(
         "RETURNS_STRIPE_API_KEY",
         None,
         "Stripe secret key used for refunds (`sk_test_...` or a restricted key).",
-        _optional_str,
+        checks.optional_str,
     ),
     Setting(
         "RETURNS_STRIPE_API_BASE",
         None,
         "Another Stripe API address, e.g. a local test server; None means Stripe itself.",
-        _optional_str,
+        checks.optional_str,
     ),
     Setting(
         "RETURNS_STRIPE_WEBHOOK_SECRET",
         None,
         "Signing secret (`whsec_...`) of the webhook endpoint at `<prefix>/stripe/webhook`; "
         "without it the endpoint refuses every event.",
-        _optional_str,
+        checks.optional_str,
     ),
     Setting(
         "RETURNS_STRIPE_TIMEOUT",
         30,
         "Seconds to wait for Stripe before a refund's outcome counts as unknown.",
-        _int_at_least(1),
+        checks.int_at_least(1),
     ),
     Setting(
         "RETURNS_RESTOCKING_FEES",
         {},
         'Restocking fee in percent per reason code, e.g. `{"changed_mind": 10}`; '
         "reasons not named carry no fee.",
-        _percent_by_reason,
+        checks.percent_by_reason,
     ),
     Setting(
         "RETURNS_REFUND_ORIGINAL_SHIPPING",
         True,
         "Refund the order's shipping when every line of the order comes back in full.",
-        _bool,
+        checks.flag,
+    ),
+    Setting(
+        "RETURNS_RETURN_ADDRESS",
+        None,
+        "Where returns are sent, printed on the label: a dict with `name`, `line1`, "
+        "`line2`, `postal_code`, `city` and `country` (ISO 3166 code such as `DE`); "
+        "`line2` and `postal_code` may be left out. None turns labels off (with a "
+        "warning at start-up).",
+        return_address,
+    ),
+    Setting(
+        "RETURNS_LABEL_PAGE_SIZE",
+        "4x6",
+        "Paper of the label PDF: `4x6` (a 4 x 6 in label printer), or `A4` / `Letter` "
+        "with the label in a dashed cut line. The packing page uses the same paper.",
+        checks.choice("4x6", "A4", "Letter"),
+    ),
+    Setting(
+        "RETURNS_CARRIER_NAME",
+        None,
+        "The carrier named in the prepaid mark on the built-in label, e.g. `DHL`.",
+        checks.optional_str,
+    ),
+    Setting(
+        "RETURNS_CARRIER_ACCOUNT",
+        None,
+        "The shop's permit or account number with the carrier, printed in the prepaid mark.",
+        checks.optional_str,
+    ),
+    Setting(
+        "RETURNS_CARRIER_SERVICE",
+        None,
+        "The carrier's service printed in the prepaid mark, e.g. `Retoure Online`.",
+        checks.optional_str,
+    ),
+    Setting(
+        "RETURNS_DROP_OFF_DAYS",
+        14,
+        "Days after authorization by which the parcel should be handed to the carrier; "
+        "the label and packing page print the date.",
+        checks.int_at_least(1),
+    ),
+    Setting(
+        "RETURNS_REFUND_DAYS",
+        10,
+        "Days a refund may take to show on the customer's statement; the packing page says so.",
+        checks.int_at_least(1),
+    ),
+    Setting(
+        "RETURNS_SHOP_CONTACT",
+        None,
+        'How customers reach the shop, printed on the packing page: `{"email": ..., '
+        '"phone": ...}` (either may be left out). None prints only the status link.',
+        shop_contact,
+    ),
+    Setting(
+        "RETURNS_LABEL_PROVIDER",
+        None,
+        "An object implementing `flask_returns.documents.LabelProvider` whose carrier "
+        "label (PDF or PNG/JPEG) goes on the label page; None draws the built-in "
+        "merchant-permit label.",
+        label_provider,
     ),
     Setting(
         "RETURNS_ADMIN_PERMISSION",
         None,
         "A callable that returns True when the current user may use the admin pages. "
         "None denies everyone (with a warning at start-up).",
-        _optional_callable,
+        checks.optional_callable,
     ),
     Setting(
         "RETURNS_ADMIN_IDENTITY",
         None,
         "A callable that returns the acting admin's id for the history; None uses "
         "Flask-Login's `current_user.get_id()`.",
-        _optional_callable,
+        checks.optional_callable,
     ),
     Setting(
         "RETURNS_ADMIN_PAGE_SIZE",
         50,
         "Returns per page in the admin queue.",
-        _int_at_least(1),
+        checks.int_at_least(1),
+    ),
+    # Customer e-mail (flask_returns.notifications, outbox, mailer).
+    Setting(
+        "RETURNS_MAIL_FROM",
+        None,
+        "Sender of customer e-mails, e.g. `Shop <returns@shop.example>` (a bare address "
+        "gets `RETURNS_SHOP_NAME` as its name); needed once mail is on.",
+        check_address,
+    ),
+    Setting(
+        "RETURNS_SMTP_HOST",
+        None,
+        "SMTP server that sends customer e-mails. With neither this nor "
+        "`RETURNS_MAIL_SENDER`, mail is off: messages wait in the outbox (with a warning "
+        "at start-up).",
+        checks.optional_str,
+    ),
+    Setting(
+        "RETURNS_SMTP_PORT",
+        None,
+        "SMTP port; None means 25, 587 with `starttls`, 465 with `ssl`.",
+        check_port,
+    ),
+    Setting(
+        "RETURNS_SMTP_USERNAME",
+        None,
+        "SMTP login, with `RETURNS_SMTP_PASSWORD`; None sends without logging in.",
+        checks.optional_str,
+    ),
+    Setting(
+        "RETURNS_SMTP_PASSWORD",
+        None,
+        "SMTP password.",
+        checks.optional_str,
+    ),
+    Setting(
+        "RETURNS_SMTP_SECURITY",
+        "starttls",
+        "`starttls` (upgrade a plain connection, certificate checked), `ssl` (TLS from the "
+        "first byte) or `none` (a local relay or a debugging server only).",
+        checks.choice("starttls", "ssl", "none"),
+    ),
+    Setting(
+        "RETURNS_SMTP_TIMEOUT",
+        10,
+        "Seconds to wait for the SMTP server at each step before the attempt counts as "
+        "failed (the message stays queued).",
+        checks.int_at_least(1),
+    ),
+    Setting(
+        "RETURNS_MAIL_SENDER",
+        None,
+        "Instead of SMTP, a callable `send(message)` taking an `email.message.EmailMessage` "
+        "(your mail API); it raises to say the message was not sent.",
+        checks.optional_callable,
+    ),
+    Setting(
+        "RETURNS_MAIL_SEND_AFTER_COMMIT",
+        True,
+        "Send new messages as soon as the change they report is committed; a failure "
+        "leaves them queued. False leaves all sending to `flask returns outbox send`.",
+        checks.flag,
+    ),
+    Setting(
+        "RETURNS_MAIL_KINDS",
+        MAIL_KINDS,
+        "Messages the customer gets: request_received, authorized, rejected, "
+        "goods_received, refund_issued, refund_failed; leave out the ones your own signal "
+        "receivers send.",
+        check_kinds,
+    ),
+    Setting(
+        "RETURNS_OUTBOX_MAX_ATTEMPTS",
+        12,
+        "Sending attempts per message before it is marked failed.",
+        checks.int_at_least(1),
+    ),
+    Setting(
+        "RETURNS_OUTBOX_RETRY_DELAY",
+        60,
+        "Seconds before the first retry; each further retry waits twice as long, at most 6 hours.",
+        checks.int_at_least(1),
     ),
 )
 
@@ -375,6 +462,12 @@ def _check_together(values: dict[str, Any]) -> None:
     if unknown:
         raise ConfigurationError(
             "RETURNS_PHOTO_REQUIRED_REASONS names reasons missing from RETURNS_REASONS: "
+            + ", ".join(sorted(unknown))
+        )
+    unknown = set(values["RETURNS_CUSTOMER_PAYS_SHIPPING_REASONS"]) - set(values["RETURNS_REASONS"])
+    if unknown:
+        raise ConfigurationError(
+            "RETURNS_CUSTOMER_PAYS_SHIPPING_REASONS names reasons missing from RETURNS_REASONS: "
             + ", ".join(sorted(unknown))
         )
     unknown = set(values["RETURNS_RESTOCKING_FEES"]) - set(values["RETURNS_REASONS"])

@@ -11,9 +11,13 @@ from flask_limiter.util import get_remote_address
 
 from .cli import returns_cli
 from .config import load_settings
+from .documents.startup import check_label_setup
 from .errors import ConfigurationError
 from .i18n import available_locales
+from .mail_settings import check_mail_settings, warn_about_mail
+from .notifications import connect_receivers
 from .orders import OrderSource
+from .return_policy import policy_from_settings
 from .state import ReturnsState
 from .storage import LocalStorage, Storage
 from .views import create_blueprint
@@ -66,6 +70,7 @@ class Returns:
                 "before Returns, or pass db=..."
             )
         settings = load_settings(app.config)
+        check_mail_settings(settings)
         missing = set(settings["RETURNS_LOCALES"]) - available_locales(
             settings["RETURNS_TRANSLATION_DIRECTORIES"]
         )
@@ -83,10 +88,18 @@ class Returns:
         if not isinstance(storage, Storage):
             raise ConfigurationError("storage= must have save, load, delete and exists methods")
         app.extensions["returns"] = ReturnsState(
-            settings=settings, orders=orders, db=db, storage=storage, limiter=_limiter_for(app)
+            settings=settings,
+            orders=orders,
+            db=db,
+            storage=storage,
+            limiter=_limiter_for(app),
+            policy=policy_from_settings(settings.values),
         )
         app.register_blueprint(create_blueprint(app), url_prefix=settings.url_prefix)
         warn_if_unguarded(app)
+        check_label_setup(app)
+        warn_about_mail(app, settings)
+        connect_receivers()
         app.cli.add_command(returns_cli)
 
 

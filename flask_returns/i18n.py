@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -62,7 +62,14 @@ class ReturnsDomain(Domain):
     """A Flask-Babel domain whose language is ours (see :func:`current_locale`)."""
 
     def get_translations(self) -> NullTranslations:
-        return catalog(current_locale_code())
+        if _forced_locale.get() or not has_request_context():
+            return catalog(current_locale_code())
+        # A page translates dozens of messages, all in the request's one language
+        # (negotiated once, see current_locale_code): look its catalog up once too.
+        found = g.get("_returns_catalog")
+        if found is None:
+            found = g._returns_catalog = catalog(current_locale_code())
+        return found
 
 
 domain = ReturnsDomain(domain=DOMAIN)
@@ -90,14 +97,20 @@ def match_locale(code: str | None, supported: tuple[str, ...] | None = None) -> 
     if not code or not isinstance(code, str) or len(code) > 35:
         return None
     supported = supported if supported is not None else supported_locales()
-    try:
-        parsed = Locale.parse(code.replace("-", "_"))
-    except (ValueError, UnknownLocaleError):
-        return None
-    for candidate in (str(parsed), parsed.language):
+    for candidate in _candidates(code):
         if candidate in supported:
             return candidate
     return None
+
+
+@lru_cache(maxsize=512)
+def _candidates(code: str) -> tuple[str, ...]:
+    """``pl_PL`` -> ``("pl_PL", "pl")``; nothing for a code Babel does not know."""
+    try:
+        parsed = Locale.parse(code.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return ()
+    return (str(parsed), parsed.language)
 
 
 def _default_locale() -> str:
@@ -110,7 +123,8 @@ def _negotiate() -> str:
     supported = supported_locales()
     asked = match_locale(request.args.get("lang"), supported)
     if asked:
-        session[SESSION_KEY] = asked
+        if session.get(SESSION_KEY) != asked:  # unchanged: no new session cookie
+            session[SESSION_KEY] = asked
         return asked
     remembered = match_locale(session.get(SESSION_KEY), supported)
     if remembered:

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
 from itsdangerous import BadData, URLSafeSerializer
+from sqlalchemy.orm import joinedload
 
 from .models import ReturnRequest
 from .state import get_state
@@ -49,15 +50,29 @@ def external_url(endpoint: str, **values: Any) -> str:
     return public + path
 
 
-def return_for_token(token: str) -> ReturnRequest | None:
-    """The return a token opens, or None for a forged, altered or revoked token."""
+_BY_RMA = sa.select(ReturnRequest).where(ReturnRequest.rma == sa.bindparam("rma"))
+# The status page shows all three: one round trip instead of four. The join's rows
+# are lines x photos x refunds, all short lists (photos are capped per return).
+_BY_RMA_WITH_DETAILS = _BY_RMA.options(
+    joinedload(ReturnRequest.lines),
+    joinedload(ReturnRequest.photos),
+    joinedload(ReturnRequest.refunds),
+)
+
+
+def return_for_token(token: str, *, with_details: bool = False) -> ReturnRequest | None:
+    """The return a token opens, or None for a forged, altered or revoked token.
+
+    ``with_details`` loads its lines, photos and refunds in the same query.
+    """
     try:
         rma, access_key = _serializer().loads(token)
     except (BadData, ValueError, TypeError):
         return None
     if not isinstance(rma, str) or not isinstance(access_key, str):
         return None
-    ret = get_state().session.scalar(sa.select(ReturnRequest).filter_by(rma=rma))
+    statement = _BY_RMA_WITH_DETAILS if with_details else _BY_RMA
+    ret = get_state().session.execute(statement, {"rma": rma}).unique().scalar_one_or_none()
     if ret is None or not hmac.compare_digest(ret.access_key, access_key):
         return None
     return ret

@@ -6,6 +6,7 @@ The module never reads the host's order tables; a host implements
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -86,3 +87,16 @@ class OrderSource(Protocol):
 
     def get_order(self, reference: str) -> Order | None:
         """The order by the opaque reference stored on a return."""
+
+
+@runtime_checkable
+class SalesSource(Protocol):
+    """Optional third method of the host's adapter: what was sold, for return rates.
+
+    The admin dashboard shows return rates per product only when the adapter has
+    it; without it the dashboard shows returned units and says rates are unknown.
+    """
+
+    def units_sold(self, since: datetime, until: datetime) -> Mapping[str, int]:
+        """Units sold per SKU in orders placed from ``since`` up to (not including)
+        ``until``, both aware UTC datetimes; SKUs not sold may be left out."""

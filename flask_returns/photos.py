@@ -46,7 +46,8 @@ class ProcessedPhoto:
 
 def _encode(image: Image.Image) -> bytes:
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=False, progressive=False)
+    # An empty comment: Pillow would otherwise copy the upload's JPEG comment along.
+    image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=False, progressive=False, comment=b"")
     return out.getvalue()
 
 
@@ -73,14 +74,16 @@ def process_photo(data: bytes, *, max_bytes: int, max_side: int, max_pixels: int
                 factor = DRAFT_FLOOR * max_side / max(width, height)
                 image.draft("RGB", (int(width * factor), int(height * factor)))
             image.load()
-            image = ImageOps.exif_transpose(image)
+            # In place, and the thumbnail below too: a 12 MP photo decodes to 12 MB
+            # or more, and each full-size copy costs a fresh allocation and a memcpy.
+            ImageOps.exif_transpose(image, in_place=True)
             if image.mode not in ("RGB", "L"):
                 image = _flatten(image)
             image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
             full = _encode(image)
-            thumb = image.copy()
-            thumb.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.BILINEAR)
-            return ProcessedPhoto(full, _encode(thumb), image.width, image.height)
+            width, height = image.size
+            image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.BILINEAR)
+            return ProcessedPhoto(full, _encode(image), width, height)
     except PhotoRejected:
         raise
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):

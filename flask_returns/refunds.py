@@ -8,7 +8,9 @@ The order of things is what keeps money safe:
 2. refuse while an earlier attempt is still open, and anything above what the
    policy allows or the payment still holds (refunds made directly in Stripe count);
 3. commit a ``Refund`` row with a stable idempotency key *before* calling Stripe;
-4. call Stripe outside any database transaction, then record its answer.
+4. call Stripe outside any database transaction, then record its answer with the
+   row locked again and the refund re-read, so an answer that a webhook or a
+   reconcile recorded meanwhile is not recorded twice.
 
 An attempt whose answer never came back stays ``pending`` and is settled by
 looking it up at Stripe (our row id is in the refund's metadata), never by
@@ -21,6 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 
 from .errors import ReturnsError
 from .i18n import current_locale
@@ -64,7 +67,10 @@ class RefundProposal:
     lines: tuple[ProposedLine, ...]
     items: int
     restocking_fee: int
+    # The order's original shipping, paid back when the whole order returns.
     shipping: int
+    # Kept back when the customer pays the return shipping (policy per reason).
+    return_shipping: int
     total: int
     already_refunded: int
     payment_remaining: int | None
@@ -78,7 +84,7 @@ def _percent_of(amount: int, percent: int) -> int:
 
 def refundable_units(ret: ReturnRequest) -> dict[int, int]:
     """Units per return line that may be paid back now, by the refund timing setting."""
-    timing = get_state().settings["RETURNS_REFUND_TIMING"]
+    timing = get_state().policy.refund_timing
     units = {}
     for line in ret.lines:
         if line.quantity_received is not None:
@@ -92,13 +98,12 @@ def refundable_units(ret: ReturnRequest) -> dict[int, int]:
 
 def policy_amount(ret: ReturnRequest, order: Order | None) -> RefundProposal:
     """The policy's amount for ``ret`` (no Stripe involved): lines, fees, shipping."""
-    settings = get_state().settings
-    fees = settings["RETURNS_RESTOCKING_FEES"]
+    policy = get_state().policy
     units = refundable_units(ret)
     lines = []
     for line in ret.lines:
         amount = line.unit_amount * units[line.id]
-        percent = fees.get(line.reason, 0)
+        percent = policy.fee_percent(line.reason)
         lines.append(
             ProposedLine(
                 line.id,
@@ -112,20 +117,26 @@ def policy_amount(ret: ReturnRequest, order: Order | None) -> RefundProposal:
         )
     items = sum(p.amount for p in lines)
     fee = sum(p.fee for p in lines)
+    rules = [policy.rule(line.reason) for line in ret.lines if units[line.id]]
     shipping = 0
-    if settings["RETURNS_REFUND_ORIGINAL_SHIPPING"] and order is not None and order.lines:
+    if order is not None and order.lines and rules:
         back = {line.order_line_reference: units[line.id] for line in ret.lines}
-        if all(back.get(ol.id, 0) >= ol.quantity for ol in order.lines):
+        whole_order = all(back.get(ol.id, 0) >= ol.quantity for ol in order.lines)
+        if whole_order and all(rule.refund_original_shipping for rule in rules):
             shipping = order.shipping_amount
+    return_shipping = 0
+    if any(rule.customer_pays_return_shipping for rule in rules):
+        # Never more than what is left, so a refund is never negative.
+        return_shipping = min(policy.return_shipping_cost.get(ret.currency, 0), items - fee)
     counted = sum(r.amount for r in ret.refunds if r.status in COUNTED)
-    total = items - fee + shipping
     return RefundProposal(
         currency=ret.currency,
         lines=tuple(lines),
         items=items,
         restocking_fee=fee,
         shipping=shipping,
-        total=total,
+        return_shipping=return_shipping,
+        total=items - fee + shipping - return_shipping,
         already_refunded=counted,
         payment_remaining=None,
         maximum=0,
@@ -149,25 +160,80 @@ def propose_refund(ret: ReturnRequest, order: Order | None = None) -> RefundProp
     return replace(proposal, payment_remaining=remaining, maximum=maximum)
 
 
-def _lock(ret: ReturnRequest) -> ReturnRequest:
-    """Hold the return's row until the next commit, and re-read it."""
+def _lock(ret: ReturnRequest, *, recording: bool = False) -> ReturnRequest:
+    """Hold the return's row until the next commit, and re-read what the step needs.
+
+    To issue a refund: the return and its lines, locked together, then its refunds.
+    To record Stripe's answer: the return and its refunds, locked together.
+
+    When a ``FOR UPDATE`` had to wait, PostgreSQL returns the newest version of every
+    row it locked, but a row inserted meanwhile is not in that statement's result.
+    Lines are never added to a return, so they come with the lock. Refunds are added
+    (by whoever held the lock before us), so before issuing one they are read by a
+    statement of their own after the lock. When recording, the refund being recorded
+    is in the join, locked and current; a new attempt can only have been added once
+    that refund was settled, and it is new, so nothing recorded here depends on it.
+    """
     session = get_state().session
-    row = ReturnRequest.__table__.c
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.select(row.id).where(row.id == ret.id).with_for_update())
-    else:
+    # The id from the identity key: an expired ``ret`` is not reloaded just for it.
+    return_id = sa.inspect(ret).identity[0]
+    if not recording and session.get_bind().dialect.name != "postgresql":
         # SQLite has no row locks; the first write takes the database write lock.
+        row = ReturnRequest.__table__.c
         session.execute(
-            sa.update(ReturnRequest).where(row.id == ret.id).values(updated_at=utcnow())
+            sa.update(ReturnRequest).where(row.id == return_id).values(updated_at=utcnow())
         )
-    session.refresh(ret)
-    for refund in ret.refunds:
-        session.refresh(refund)
+    if recording:
+        eager = [joinedload(ReturnRequest.refunds, innerjoin=True)]
+    else:
+        eager = [
+            joinedload(ReturnRequest.lines, innerjoin=True),
+            selectinload(ReturnRequest.refunds),
+        ]
+    # FOR UPDATE (SQLite leaves it out) locks the joined rows too; populate_existing
+    # overwrites whatever the session held for them.
+    session.scalars(
+        sa.select(ReturnRequest)
+        .where(ReturnRequest.id == return_id)
+        .options(*eager)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).unique().one()
     return ret
 
 
+def _commit_keeping(ret: ReturnRequest, refund: Refund) -> None:
+    """Commit, leaving ``ret`` and ``refund`` loaded; everything else expires as usual.
+
+    Both were read under the row lock and written in this transaction, so what they
+    hold is what was just committed: reading them back would only cost a query.
+    """
+    session = get_state().session()
+    keep = {sa.inspect(ret), sa.inspect(refund)}
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+        if expire:
+            for state in list(session.identity_map.all_states()):
+                obj = state.obj()
+                if obj is not None and state not in keep:
+                    session.expire(obj)
+
+
+def _payment_remaining(payment_reference: str, currency: str) -> int | None:
+    """What the payment still holds at Stripe (refunds made there count), else None."""
+    try:
+        balance = stripe_payments.payment_balance(payment_reference)
+    except stripe_payments.StripeFailure:
+        return None
+    return balance.remaining if balance.currency == currency else None
+
+
 def _refundable_status(ret: ReturnRequest) -> bool:
-    timing = get_state().settings["RETURNS_REFUND_TIMING"]
+    timing = get_state().policy.refund_timing
     allowed = {ReturnStatus.RECEIVED}
     if timing == "authorization":
         allowed.add(ReturnStatus.AUTHORIZED)
@@ -184,21 +250,32 @@ def issue_refund(ret: ReturnRequest, amount: int, actor: Actor, *, note: str = "
         raise RefundRefused(_("Enter an amount greater than zero."))
     state = get_state()
     session = state.session
-    for refund in [r for r in ret.refunds if r.status in OPEN]:
-        settle_from_stripe(refund)
     order = state.orders.get_order(ret.order_reference)
-    proposal = propose_refund(ret, order)  # reads Stripe before the row is locked
     if order is None or not order.payment_reference:
         raise RefundRefused(_("The order has no payment to refund."))
-    if proposal.payment_remaining is None:
-        raise RefundRefused(
-            _(
-                "Stripe could not be reached to check the payment, so no refund "
-                "was made. Try again in a few minutes."
+    payment = order.payment_reference
+    settled = False
+    while True:
+        # Stripe is read before the row is locked: no lock is held over a network call.
+        remaining = _payment_remaining(payment, ret.currency)
+        if remaining is None:
+            raise RefundRefused(
+                _(
+                    "Stripe could not be reached to check the payment, so no refund "
+                    "was made. Try again in a few minutes."
+                )
             )
-        )
+        _lock(ret)
+        still_open = [r for r in ret.refunds if r.status in OPEN]
+        if not still_open or settled:
+            break
+        # An earlier attempt is open: let go of the row, ask Stripe where that attempt
+        # stands, then read the payment and lock again.
+        session.commit()
+        for refund in still_open:
+            settle_from_stripe(refund)
+        settled = True
 
-    _lock(ret)
     try:
         if not _refundable_status(ret):
             raise RefundRefused(
@@ -207,15 +284,17 @@ def issue_refund(ret: ReturnRequest, amount: int, actor: Actor, *, note: str = "
                     status=status_labels().get(ret.status, ret.status),
                 )
             )
-        if any(r.status in OPEN for r in ret.refunds):
+        if still_open:
             raise RefundRefused(
                 _(
                     "An earlier refund of this return is still being processed "
                     "at Stripe. Try again in a few minutes."
                 )
             )
+        # The policy's amount from the lines and refunds read under the lock.
+        proposal = policy_amount(ret, order)
         counted = sum(r.amount for r in ret.refunds if r.status in COUNTED)
-        allowed = min(proposal.total - counted, proposal.payment_remaining)
+        allowed = min(proposal.total - counted, remaining)
         if amount > allowed:
             raise RefundRefused(
                 _(
@@ -243,41 +322,58 @@ def issue_refund(ret: ReturnRequest, amount: int, actor: Actor, *, note: str = "
             None,
             {"refund": attempt, "amount": amount, "currency": ret.currency, "note": note},
         )
+        session.flush()
+        # What the call needs, kept before the commit expires every loaded object.
+        refund_id, idempotency_key, rma = refund.id, refund.idempotency_key, ret.rma
         session.commit()  # recorded before Stripe hears of it
     except BaseException:
         session.rollback()
         raise
 
+    seen = (RefundStatus.PENDING, None)
     try:
-        answer = stripe_payments.create_refund(
-            order.payment_reference,
-            amount,
-            idempotency_key=refund.idempotency_key,
-            our_refund_id=refund.id,
-            rma=ret.rma,
+        try:
+            answer = stripe_payments.create_refund(
+                payment,
+                amount,
+                idempotency_key=idempotency_key,
+                our_refund_id=refund_id,
+                rma=rma,
+            )
+        except stripe_payments.StripeFailure as failure:
+            if not failure.outcome_known:
+                raise RefundRefused(
+                    _(
+                        "Stripe did not answer, so we cannot tell yet whether the "
+                        "refund went through. It will be checked at Stripe before "
+                        "any new attempt; nothing will be refunded twice."
+                    )
+                ) from None
+            _record(
+                ret,
+                refund,
+                RefundStatus.FAILED,
+                Actor.stripe(),
+                seen=seen,
+                failure_reason=str(failure),
+            )
+            session.commit()
+            raise RefundRefused(_failure_message(failure)) from None
+        _record(
+            ret,
+            refund,
+            RefundStatus(answer.status),
+            Actor.stripe(answer.id),
+            seen=seen,
+            stripe_refund_id=answer.id,
+            failure_reason=answer.failure_reason,
         )
-    except stripe_payments.StripeFailure as failure:
-        if not failure.outcome_known:
-            raise RefundRefused(
-                _(
-                    "Stripe did not answer, so we cannot tell yet whether the "
-                    "refund went through. It will be checked at Stripe before "
-                    "any new attempt; nothing will be refunded twice."
-                )
-            ) from None
-        record_refund_status(
-            refund, RefundStatus.FAILED, Actor.stripe(), failure_reason=str(failure)
-        )
-        session.commit()
-        raise RefundRefused(_failure_message(failure)) from None
-    record_refund_status(
-        refund,
-        RefundStatus(answer.status),
-        Actor.stripe(answer.id),
-        stripe_refund_id=answer.id,
-        failure_reason=answer.failure_reason,
-    )
-    session.commit()
+        _commit_keeping(ret, refund)
+    except RefundRefused:
+        raise
+    except BaseException:
+        session.rollback()  # never keep the row locked past a failure
+        raise
     return refund
 
 
@@ -289,11 +385,43 @@ def record_refund_status(
     stripe_refund_id: str | None = None,
     failure_reason: str = "",
 ) -> bool:
-    """Record a refund status and follow it through on the return."""
+    """Record a refund status and follow it through on the return.
+
+    The return's row is locked and the refund re-read first, so two reports of the
+    same news (our answer and a webhook, say) are recorded once.
+    """
+    return _record(
+        refund.return_request,
+        refund,
+        status,
+        actor,
+        stripe_refund_id=stripe_refund_id,
+        failure_reason=failure_reason,
+    )
+
+
+def _record(
+    ret: ReturnRequest,
+    refund: Refund,
+    status: RefundStatus,
+    actor: Actor,
+    *,
+    seen: tuple[str, str | None] | None = None,
+    stripe_refund_id: str | None = None,
+    failure_reason: str = "",
+) -> bool:
+    """:func:`record_refund_status` with ``ret`` known; with ``seen``, only if unchanged.
+
+    ``seen`` is the refund's (status, Stripe id) when Stripe was asked. When the row,
+    read again under the lock, has moved on since (a webhook or a reconcile got there
+    first), that news stands and this answer is not recorded again.
+    """
+    _lock(ret, recording=True)
+    if seen is not None and (refund.status, refund.stripe_refund_id) != seen:
+        return False
     changed = settle_refund(
         refund, status, actor, failure_reason=failure_reason, stripe_refund_id=stripe_refund_id
     )
-    ret = refund.return_request
     if changed and status == RefundStatus.SUCCEEDED and ret.status != ReturnStatus.REFUNDED:
         mark_refunded(ret, actor, {"refund": refund.attempt})
     elif changed and status == RefundStatus.FAILED and ret.status == ReturnStatus.REFUNDED:
@@ -308,6 +436,7 @@ def settle_from_stripe(refund: Refund) -> bool:
     order = state.orders.get_order(ret.order_reference)
     if order is None or not order.payment_reference:
         return False
+    seen = (refund.status, refund.stripe_refund_id)
     try:
         if refund.stripe_refund_id:
             found = stripe_payments.retrieve_refund(refund.stripe_refund_id)
@@ -321,17 +450,21 @@ def settle_from_stripe(refund: Refund) -> bool:
         timeout = state.settings["RETURNS_STRIPE_TIMEOUT"]
         if utcnow() - refund.created_at < timedelta(seconds=3 * timeout + 30):
             return False
-        changed = record_refund_status(
+        changed = _record(
+            ret,
             refund,
             RefundStatus.FAILED,
             Actor.system("reconcile"),
+            seen=seen,
             failure_reason="no refund reached Stripe",
         )
     else:
-        changed = record_refund_status(
+        changed = _record(
+            ret,
             refund,
             RefundStatus(found.status),
             Actor.stripe(found.id),
+            seen=seen,
             stripe_refund_id=found.id,
             failure_reason=found.failure_reason,
         )

@@ -9,6 +9,7 @@ from flask import Flask, current_app
 
 from .config import ReturnsSettings
 from .orders import OrderSource
+from .return_policy import ReturnPolicy
 from .storage import Storage
 
 if TYPE_CHECKING:
@@ -26,6 +27,8 @@ class ReturnsState:
     storage: Storage
     # The host's Flask-Limiter instance when it has one, else ours.
     limiter: Any
+    # Built once from the settings (or the host's RETURNS_POLICY).
+    policy: ReturnPolicy
 
     @property
     def session(self) -> scoped_session:

@@ -10,6 +10,8 @@ import os
 import re
 import secrets
 import tempfile
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -69,3 +71,19 @@ class LocalStorage:
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def keys(self, folder: str, older_than: datetime) -> Iterator[str]:
+        """Keys under ``folder`` last written before ``older_than`` (for clean-ups).
+
+        Optional for other storages: only ``flask returns photos prune`` needs it.
+        """
+        base = self.root / folder
+        if not base.is_dir():
+            return
+        cutoff = older_than.timestamp()
+        for path in base.rglob("*"):
+            if path.name.startswith(".tmp-") or not path.is_file():
+                continue
+            key = path.relative_to(self.root).as_posix()
+            if _KEY.fullmatch(key) and path.stat().st_mtime < cutoff:
+                yield key

@@ -8,7 +8,7 @@ host can override any ``returns/*.html`` template and still use ``_()``.
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,28 +22,61 @@ from .money import Money
 
 def format_money(amount: int | Money, currency: str | None = None) -> str:
     money = amount if isinstance(amount, Money) else Money(amount, currency or "")
-    return money.format(current_locale())
+    return _formatted_money(money, current_locale())
 
 
 def format_date(value: date | datetime | None, format: str = "long") -> str:
     if value is None:
         return ""
-    return babel_format_date(value, format=format, locale=current_locale())
+    # Babel formats a datetime by its date alone, so the date is the whole key.
+    day = value.date() if isinstance(value, datetime) else value
+    return _formatted_date(day, format, current_locale())
+
+
+# Babel applies its number and date patterns anew on each call; pages repeat the
+# same few amounts and dates, so the formatted text is kept (bounded).
+@lru_cache(maxsize=4096)
+def _formatted_money(money: Money, locale: Locale) -> str:
+    return money.format(locale)
+
+
+@lru_cache(maxsize=4096)
+def _formatted_date(day: date, format: str, locale: Locale) -> str:
+    return babel_format_date(day, format=format, locale=locale)
 
 
 def language_choices() -> list[dict[str, Any]]:
     """The customer's language switcher: each language named in itself."""
     current = str(current_locale())
     kept = {k: v for k, v in request.args.items() if k != "lang"}
+    # The same as urlencode({**kept, "lang": code}) for each code, encoding kept once.
+    start = f"{request.path}?{urlencode(kept)}&" if kept else f"{request.path}?"
     return [
-        {
-            "code": code,
-            "name": _native_name(code),
-            "url": f"{request.path}?{urlencode({**kept, 'lang': code})}",
-            "current": code == current,
-        }
+        LanguageChoice(
+            code=code,
+            name=_native_name(code),
+            url=start + _lang_query(code),
+            current=code == current,
+        )
         for code in current_app.config["RETURNS_LOCALES"]
     ]
+
+
+class LanguageChoice(dict[str, Any]):
+    """One language of the switcher: a dict whose keys are attributes too.
+
+    Jinja reads ``choice.code`` as an attribute first; on a plain dict that fails
+    (an exception per look-up, four per language on every page) before the key.
+    """
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(values)
+        self.__dict__.update(values)
+
+
+@cache
+def _lang_query(code: str) -> str:
+    return urlencode({"lang": code})
 
 
 @cache

@@ -165,18 +165,23 @@ def _move(
     record_event(ret, actor, action, current, wanted, details)
 
 
+# Built once (the return form asks on every request), so its cache key is too. The
+# statuses are ORed: SQLAlchemy expands an IN list into the SQL on every execution.
+_CLAIMED = (
+    sa.select(ReturnLine.order_line_reference, sa.func.sum(ReturnLine.quantity_requested))
+    .join(ReturnRequest)
+    .where(
+        ReturnRequest.order_reference == sa.bindparam("order_reference"),
+        sa.or_(*(ReturnRequest.status == s.value for s in CLAIMING)),
+    )
+    .group_by(ReturnLine.order_line_reference)
+)
+
+
 def claimed_quantities(order_reference: str, session: Session | None = None) -> dict[str, int]:
     """Units per order line already claimed by this order's live returns."""
     session = session or _session()
-    rows = session.execute(
-        sa.select(ReturnLine.order_line_reference, sa.func.sum(ReturnLine.quantity_requested))
-        .join(ReturnRequest)
-        .where(
-            ReturnRequest.order_reference == order_reference,
-            ReturnRequest.status.in_([s.value for s in CLAIMING]),
-        )
-        .group_by(ReturnLine.order_line_reference)
-    )
+    rows = session.execute(_CLAIMED, {"order_reference": order_reference})
     return {ref: int(total) for ref, total in rows}
 
 
@@ -192,7 +197,7 @@ def request_return(
     if not lines:
         raise InvalidReturn("choose at least one line")
     session = _session()
-    reasons = get_state().settings["RETURNS_REASONS"]
+    policy = get_state().policy
     claimed = claimed_quantities(order.reference, session)
     wanted: dict[str, int] = {}
     for item in lines:
@@ -214,7 +219,7 @@ def request_return(
         line = order.line(item.order_line_id)
         if line is None:
             raise InvalidReturn(f"order {order.number} has no line {item.order_line_id!r}")
-        if not line.returnable:
+        if policy.final_sale(line):
             raise InvalidReturn(f"line {line.id} cannot be returned")
         if line.currency != order.currency:
             raise InvalidReturn(f"line {line.id} is not in the order's currency")
@@ -222,7 +227,7 @@ def request_return(
             raise InvalidReturn("quantities must be at least 1")
         if wanted[line.id] > line.quantity - claimed.get(line.id, 0):
             raise InvalidReturn(f"line {line.id}: more units than are left to return")
-        if item.reason not in reasons:
+        if item.reason not in policy.reasons:
             raise InvalidReturn(f"unknown reason {item.reason!r}")
         ret.lines.append(
             ReturnLine(
@@ -238,6 +243,9 @@ def request_return(
     session.add(ret)
     record_event(ret, actor, "requested", None, S.REQUESTED, {"lines": len(lines)})
     signals.return_requested.send(ret, actor=actor)
+    total = sum(line.unit_amount * line.quantity_requested for line in ret.lines)
+    if policy.auto_authorizes(total, ret.currency, (line.reason for line in ret.lines)):
+        authorize_return(ret, Actor.system("auto_authorization"))
     return ret
 
 
@@ -329,7 +337,7 @@ def reopen_after_failed_refund(ret: ReturnRequest, actor: Actor, *, reason: str)
 
 def mark_refunded(ret: ReturnRequest, actor: Actor, details: dict | None = None) -> None:
     """Close the return once its refund has succeeded."""
-    timing = get_state().settings["RETURNS_REFUND_TIMING"]
+    timing = get_state().policy.refund_timing
     if ret.status == S.AUTHORIZED and timing != "authorization":
         raise IllegalTransition(ret.rma, ret.status, S.REFUNDED)
     _move(ret, S.REFUNDED, actor, "refunded", details)

@@ -12,6 +12,8 @@ DEB_PACKAGES=(
     zbar-tools
     libharfbuzz-subset0
     fonts-dejavu-core
+    fonts-noto-cjk
+    fontconfig
     gettext
     libpango-1.0-0
     libpangoft2-1.0-0

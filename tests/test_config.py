@@ -45,7 +45,7 @@ def test_defaults_are_filled_in_without_overriding_the_host():
         ("RETURNS_PHOTO_REQUIRED_REASONS", ["melted"], "missing from RETURNS_REASONS"),
         ("RETURNS_LOCALES", ["en", "xx_nope"], "RETURNS_LOCALES"),
         ("RETURNS_LOCALES", ["en", "pl", "sw"], "without a catalog: sw"),
-        ("RETURNS_DEFAULT_LOCALE", "de", "RETURNS_DEFAULT_LOCALE must be one of RETURNS_LOCALES"),
+        ("RETURNS_DEFAULT_LOCALE", "sw", "RETURNS_DEFAULT_LOCALE must be one of RETURNS_LOCALES"),
         ("RETURNS_WINDOW_DYAS", 30, "Unknown setting(s): RETURNS_WINDOW_DYAS"),
     ],
 )

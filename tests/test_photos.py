@@ -37,6 +37,17 @@ def test_gps_and_all_exif_are_removed():
         assert b"PhoneMaker" not in data and b"Exif" not in data
 
 
+def test_a_jpeg_comment_does_not_ride_along():
+    source = Image.open(io.BytesIO(jpeg()))
+    out = io.BytesIO()
+    source.save(out, "JPEG", comment=b"secret payload: home address")
+    assert b"secret payload" in out.getvalue()
+    result = process_photo(out.getvalue(), **LIMITS)
+    for data in (result.image, result.thumbnail):
+        assert b"secret payload" not in data
+        assert "comment" not in Image.open(io.BytesIO(data)).info
+
+
 def test_orientation_is_applied():
     # Orientation 6: the camera was turned; the stored photo must stand upright.
     result = process_photo(jpeg(1200, 900, orientation=6), **LIMITS)

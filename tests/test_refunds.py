@@ -366,3 +366,57 @@ def test_a_charge_id_as_payment_reference(shop_app):
             stripe_client(shop_app).v1.refunds.list(params={"charge": order.payment_intent_id}).data
         )
         assert [r.amount for r in listed] == [1450]
+
+
+def test_a_webhook_that_arrives_before_our_answer_is_recorded_once(shop_app, monkeypatch):
+    """Stripe's webhook can beat the refund call's own answer: one history entry, one mail."""
+    from flask_returns import refunds as refunds_module
+    from flask_returns.models import Event, OutboxMessage
+    from flask_returns.stripe_events import handle_stripe_event
+
+    app = shop_app
+    return_id = _received_return(app, "1001", "customer@example.com", {"MUG-STONE": (1, "damaged")})
+    real = refunds_module.stripe_payments.create_refund
+
+    def create_then_webhook(payment, amount, **kw):
+        answer = real(payment, amount, **kw)
+        event = {
+            "id": "evt_race_1",
+            "type": "refund.updated",
+            "data": {
+                "object": {
+                    "id": answer.id,
+                    "object": "refund",
+                    "status": answer.status,
+                    "metadata": {"flask_returns_refund_id": str(kw["our_refund_id"])},
+                }
+            },
+        }
+        handled = []
+
+        def deliver() -> None:
+            with app.app_context():
+                handled.append(handle_stripe_event(event))
+                app.extensions["returns"].session.remove()
+
+        thread = threading.Thread(target=deliver)
+        thread.start()
+        thread.join()
+        assert handled == ["handled"]
+        return answer
+
+    monkeypatch.setattr(refunds_module.stripe_payments, "create_refund", create_then_webhook)
+    with app.app_context():
+        ret = _load(app, return_id)
+        refund = issue_refund(ret, 1450, ADMIN)
+        assert refund.status == "succeeded" and ret.status == "refunded"
+        session = app.extensions["returns"].session
+        actions = session.scalars(
+            sa.select(Event.action).where(Event.return_id == return_id).order_by(Event.id)
+        ).all()
+        mails = session.scalars(
+            sa.select(OutboxMessage.kind).where(OutboxMessage.return_id == return_id)
+        ).all()
+    assert actions.count("refund_succeeded") == 1, actions
+    assert actions.count("refunded") == 1, actions
+    assert mails.count("refund_issued") == 1, mails

@@ -59,6 +59,9 @@ def test_wheel_carries_templates_static_catalogs_and_migrations(wheel: Path):
     assert "flask_returns/templates/returns/start.html" in names
     assert "flask_returns/templates/returns/layout.html" in names
     assert "flask_returns/static/returns/returns.css" in names
+    assert "flask_returns/templates/returns/documents/label.html" in names
+    assert "flask_returns/templates/returns/documents/label.css" in names
+    assert "flask_returns/documents/store.py" in names
     assert "flask_returns/translations/pl/LC_MESSAGES/flask_returns.mo" in names
     assert "flask_returns/migrations/env.py" in names
     assert "flask_returns/migrations/script.py.mako" in names

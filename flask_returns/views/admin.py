@@ -29,6 +29,8 @@ from ..admin_forms import (
     RejectForm,
     format_major,
 )
+from ..documents import label_available
+from ..forms import ConfirmForm
 from ..i18n import current_locale
 from ..labels import reason_label
 from ..models import Photo, ReturnLine, ReturnRequest, ReturnStatus
@@ -204,7 +206,7 @@ def status_counts(state: ReturnsState) -> dict[str, int]:
 def queue() -> str:
     """The queue: counts per status, filters, one keyset page, bulk buttons."""
     state = get_state()
-    reasons = tuple(state.settings["RETURNS_REASONS"])
+    reasons = state.policy.reasons
     filters = QueueFilters.from_args(request.args, reasons)
     rows, more = queue_page(state, filters)
     next_url = None
@@ -263,8 +265,7 @@ def refund_applies(ret: ReturnRequest) -> bool:
     """Whether the refund form belongs on this return's page now."""
     if ret.status == S.RECEIVED:
         return True
-    timing = get_state().settings["RETURNS_REFUND_TIMING"]
-    return ret.status == S.AUTHORIZED and timing == "authorization"
+    return ret.status == S.AUTHORIZED and get_state().policy.refund_timing == "authorization"
 
 
 def render_detail(
@@ -278,18 +279,16 @@ def render_detail(
 ) -> tuple[str, int]:
     """The return's page; actions re-render it with what was typed and what was wrong."""
     state = get_state()
-    settings = state.settings
     order = state.orders.get_order(ret.order_reference)
     verdict = None
     if order is not None:
         verdict = assess_order(
             order,
             claimed_quantities(order.reference, state.session),
-            window_days=settings["RETURNS_WINDOW_DAYS"],
+            policy=state.policy,
             now=ret.created_at,
         )
     start = (order.delivered_at or order.placed_at) if order is not None else None
-    fees = settings["RETURNS_RESTOCKING_FEES"]
     photos_by_line: dict[int | None, list[Photo]] = {}
     for photo in ret.photos:
         photos_by_line.setdefault(photo.line_id, []).append(photo)
@@ -317,7 +316,7 @@ def render_detail(
         order=order,
         verdict=verdict,
         days_now=max((datetime.now(UTC) - start).days, 0) if start else None,
-        fee_percent={line.id: fees.get(line.reason, 0) for line in ret.lines},
+        fee_percent={line.id: state.policy.fee_percent(line.reason) for line in ret.lines},
         photos_by_line=photos_by_line,
         proposal=proposal,
         forms=page,
@@ -333,6 +332,8 @@ def render_detail(
         conditions=CONDITIONS,
         condition_labels=CONDITION_LABELS,
         format_when=format_when,
+        label_available=label_available(ret),
+        label_form=ConfirmForm(formdata=None),
     ), code
 
 

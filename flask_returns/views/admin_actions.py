@@ -26,6 +26,7 @@ from ..admin_forms import (
     RejectForm,
     parse_major,
 )
+from ..documents import prepare_label
 from ..errors import IllegalTransition, InvalidReturn
 from ..i18n import gettext as _
 from ..i18n import ngettext
@@ -85,6 +86,8 @@ def _step(ret: ReturnRequest, action: str, run: Callable[[], None]) -> Page:
         session.rollback()
         return render_detail(ret, problem=_("These quantities cannot be taken."), code=400)
     session.commit()
+    if action == "authorize":
+        prepare_label(ret)  # after the commit: a failed label never undoes the step
     return _done(ret, action)
 
 
@@ -225,6 +228,7 @@ def _bulk_authorize(state: ReturnsState, rma: str) -> str:
         label = status_labels().get(refused.current, refused.current)
         return _("It is “%(status)s”, so it cannot be authorized.", status=label)
     state.session.commit()
+    prepare_label(ret)
     return ""
 
 

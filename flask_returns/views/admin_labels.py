@@ -29,6 +29,7 @@ def action_label(action: str) -> str:
         "refund_succeeded": _("Refund succeeded"),
         "refund_failed": _("Refund failed"),
         "refund_canceled": _("Refund canceled"),
+        "label_reprinted": _("Label reprinted"),
     }
     return labels.get(action, action)
 

@@ -19,6 +19,7 @@ from ..links import status_url
 from ..models import Photo, ReturnRequest
 from ..orders import Order, normalize_email
 from ..policy import Eligibility, assess_order
+from ..policy_text import reason_hints
 from ..state import ReturnsState, get_state
 from ..templating import render_page
 from ..workflow import Actor, LineRequest, claimed_quantities, request_return
@@ -67,7 +68,7 @@ def _assess(order: Order) -> Eligibility:
     return assess_order(
         order,
         claimed_quantities(order.reference, state.session),
-        window_days=state.settings["RETURNS_WINDOW_DAYS"],
+        policy=state.policy,
         now=datetime.now(UTC),
     )
 
@@ -85,8 +86,9 @@ def new_return() -> str | Response | tuple[str, int]:
         "eligibility": eligibility,
         "form": form,
         "reason_label": reason_label,
-        "reasons": state.settings["RETURNS_REASONS"],
-        "photo_reasons": state.settings["RETURNS_PHOTO_REQUIRED_REASONS"],
+        "reasons": state.policy.reasons,
+        "photo_reasons": state.policy.photo_reasons,
+        "reason_hints": reason_hints(state.policy),
     }
     if request.method == "GET" or not eligibility.eligible:
         return render_page("returns/new_return.html", choices={}, problems=[], **page)

@@ -117,8 +117,8 @@ def read_line_choices(
 ) -> tuple[list[LineChoice], list[str]]:
     """Every choosable line with what the customer chose, plus form-wide errors."""
     settings = state.settings
-    reasons = settings["RETURNS_REASONS"]
-    photo_reasons = settings["RETURNS_PHOTO_REQUIRED_REASONS"]
+    reasons = state.policy.reasons
+    photo_reasons = state.policy.photo_reasons
     choices: list[LineChoice] = []
     uploads_by_line: dict[int, list[FileStorage]] = {}
     for verdict in eligibility.lines:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, request, url_for
 from werkzeug.wrappers import Response
 
+from ..documents import label_available
 from ..errors import IllegalTransition
 from ..forms import ConfirmForm, TrackForm
 from ..i18n import gettext as _
@@ -25,15 +26,15 @@ S = ReturnStatus
 JOURNEY = (S.REQUESTED, S.AUTHORIZED, S.RECEIVED, S.REFUNDED)
 
 
-def _return_or_404(token: str) -> ReturnRequest:
-    ret = return_for_token(token)
+def _return_or_404(token: str, *, with_details: bool = False) -> ReturnRequest:
+    ret = return_for_token(token, with_details=with_details)
     if ret is None:
         abort(404)
     return ret
 
 
 def status(token: str) -> str:
-    ret = _return_or_404(token)
+    ret = _return_or_404(token, with_details=True)
     return render_page(
         "returns/status.html",
         ret=ret,
@@ -45,6 +46,7 @@ def status(token: str) -> str:
         can_cancel=can_transition(ret.status, S.CANCELLED),
         cancel_form=ConfirmForm(),
         reason_label=reason_label,
+        label_url=url_for("returns.label_pdf", token=token) if label_available(ret) else None,
     )
 
 
