@@ -31,6 +31,6 @@ def test_demo_customer_reaches_the_returns_start_page_in_polish(
     page.screenshot(path=str(artifacts_dir / f"start-page-pl-{backend}.png"), full_page=True)
 
     # The language menu offers English, named in English.
+    # (Choosing submits the menu's form; without JavaScript its button does.)
     page.get_by_label("Język").select_option(label="English")
-    page.get_by_role("button", name="Zmień język").click()
     expect(page.get_by_role("heading", name="Return items")).to_be_visible()
