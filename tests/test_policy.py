@@ -322,3 +322,33 @@ def test_original_shipping_comes_back_only_with_the_whole_order(
     everything_back = all(r[3] == n for r, n in zip(returned, units, strict=True))
     assert proposal.shipping == (shipping if everything_back else 0)
     assert proposal.total == proposal.items + proposal.shipping
+
+
+def test_a_return_authorized_by_the_rule_gets_its_label_at_once(tmp_path):
+    from flask_returns.models import LabelDocument
+
+    from .label_helpers import LABEL_SETTINGS
+
+    app, orders, db = _app(
+        tmp_path,
+        **LABEL_SETTINGS,
+        RETURNS_STORAGE_PATH=str(tmp_path / "files"),
+        RETURNS_AUTO_AUTHORIZE={"max_total": {"EUR": 5000}},
+    )
+    orders.add(make_order())
+    client = app.test_client()
+    page = client.get("/returns/?lang=en").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post(
+        "/returns/",
+        data={"csrf_token": token, "order_number": "N9001", "email": "buyer@example.com"},
+    )
+    done = client.post(
+        "/returns/new",
+        data={"csrf_token": token, "line-1-quantity": "1", "line-1-reason": "size_fit"},
+    )
+    assert done.status_code == 302
+    with app.app_context():
+        (ret,) = db.session.query(ReturnRequest).all()
+        assert ret.status == "authorized"
+        assert db.session.query(LabelDocument).filter_by(return_id=ret.id).count() == 1

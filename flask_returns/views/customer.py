@@ -11,12 +11,13 @@ from datetime import UTC, datetime
 from flask import Blueprint, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
+from ..documents import prepare_label
 from ..forms import OrderLookupForm, ReturnRequestForm
 from ..i18n import current_locale
 from ..i18n import gettext as _
 from ..labels import reason_label
 from ..links import status_url
-from ..models import Photo, ReturnRequest
+from ..models import Photo, ReturnRequest, ReturnStatus
 from ..orders import Order, normalize_email
 from ..policy import Eligibility, assess_order
 from ..policy_text import reason_hints
@@ -134,6 +135,8 @@ def _open_return(
             )
     state.session.commit()
     session.pop(SESSION_ORDER, None)
+    if ret.status == ReturnStatus.AUTHORIZED:  # the policy authorized it at once
+        prepare_label(ret)
     return ret
 
 
