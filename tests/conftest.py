@@ -7,8 +7,9 @@ local Stripe server over HTTP.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -56,6 +57,19 @@ def _empty_all_tables(engine: sa.Engine) -> None:
             conn.execute(table.delete())
 
 
+def release_apps(made: list[Flask], db_of: Callable[[Flask], Any]) -> None:
+    """After a test: end every app's session, empty the tables once, close the pools."""
+    for app in made:
+        with app.app_context():
+            db_of(app).session.remove()
+    if made:
+        with made[0].app_context():
+            _empty_all_tables(db_of(made[0]).engine)
+    for app in made:
+        with app.app_context():
+            db_of(app).engine.dispose()
+
+
 @pytest.fixture
 def make_shop_app(_schema_ready: str, stripe_server, tmp_path: Path) -> Iterator:
     """Factory: the example shop on the test database with its demo data at the local
@@ -85,15 +99,7 @@ def make_shop_app(_schema_ready: str, stripe_server, tmp_path: Path) -> Iterator
         return app
 
     yield make
-    for app in made:
-        with app.app_context():
-            db.session.remove()
-    if made:
-        with made[0].app_context():
-            _empty_all_tables(db.engine)
-    for app in made:
-        with app.app_context():
-            db.engine.dispose()
+    release_apps(made, lambda app: db)
 
 
 @pytest.fixture

@@ -151,7 +151,7 @@ def label_host(database_url: str, orders: MemoryOrders, tmp: Path, **config: obj
 
 def label_hosts(database_url: str, tmp: Path) -> Iterator[Callable[..., Flask]]:
     """Body of a fixture: a factory of label hosts; empties the tables afterwards."""
-    from .conftest import _empty_all_tables
+    from .conftest import release_apps
 
     made: list[Flask] = []
 
@@ -161,15 +161,7 @@ def label_hosts(database_url: str, tmp: Path) -> Iterator[Callable[..., Flask]]:
         return app
 
     yield make
-    for app in made:
-        with app.app_context():
-            app.extensions["test_db"].session.remove()
-    if made:
-        with made[0].app_context():
-            _empty_all_tables(made[0].extensions["test_db"].engine)
-    for app in made:
-        with app.app_context():
-            app.extensions["test_db"].engine.dispose()
+    release_apps(made, lambda app: app.extensions["test_db"])
 
 
 def authorized_return(

@@ -11,7 +11,7 @@ from flask import Flask
 
 from flask_returns.models import OutboxMessage
 
-from .conftest import _empty_all_tables
+from .conftest import release_apps
 from .hosts import MemoryOrders, make_host
 
 PUBLIC_URL = "http://localhost"
@@ -49,15 +49,7 @@ def mail_hosts(schema_url: str, smtp) -> Iterator[Callable[..., Flask]]:
         return app
 
     yield make
-    for app in made:
-        with app.app_context():
-            app.extensions["test_db"].session.remove()
-    if made:
-        with made[0].app_context():
-            _empty_all_tables(made[0].extensions["test_db"].engine)
-    for app in made:
-        with app.app_context():
-            app.extensions["test_db"].engine.dispose()
+    release_apps(made, lambda app: app.extensions["test_db"])
 
 
 def outbox_rows(app: Flask) -> list[OutboxMessage]:
