@@ -20,6 +20,7 @@ import re
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -303,8 +304,14 @@ def summarize_plan(lines: list[str]) -> dict[str, Any]:
     }
 
 
-def explain_all(app, recorder: SqlRecorder, path: str) -> list[dict[str, Any]]:
-    """One request with SQL capture on; each captured SELECT under EXPLAIN ANALYZE."""
+def explain_all(
+    app, recorder: SqlRecorder, path: str, name_of: Callable[[str], str] | None = None
+) -> list[dict[str, Any]]:
+    """One request with SQL capture on; each captured SELECT under EXPLAIN ANALYZE.
+
+    ``name_of`` labels each statement (another benchmark passes its own).
+    """
+    name_of = name_of or which_statement
     client = app.test_client()
     recorder.statements = []
     recorder.capture = True
@@ -324,7 +331,7 @@ def explain_all(app, recorder: SqlRecorder, path: str) -> list[dict[str, Any]]:
                 plan = [r[0] for r in rows]
                 out.append(
                     {
-                        "statement": which_statement(statement),
+                        "statement": name_of(statement),
                         "sql": statement,
                         "parameters": {k: str(v) for k, v in dict(params).items()}
                         if isinstance(params, dict)

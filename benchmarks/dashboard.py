@@ -40,7 +40,7 @@ for p in (str(ROOT), str(BENCH)):
         sys.path.insert(0, p)
 
 import sqlalchemy as sa  # noqa: E402
-from admin_queue import SqlRecorder, create_database, fill, summarize_plan  # noqa: E402
+from admin_queue import SqlRecorder, create_database, explain_all, fill  # noqa: E402
 from customer_flow import Postgres, machine  # noqa: E402
 
 WARMUP = 3
@@ -222,37 +222,6 @@ def which_statement(sql: str) -> str:
     return "other"
 
 
-def explain_all(app, recorder: SqlRecorder, path: str) -> list[dict[str, Any]]:
-    """One request with SQL capture on; each captured SELECT under EXPLAIN ANALYZE."""
-    client = app.test_client()
-    recorder.statements = []
-    recorder.capture = True
-    try:
-        response = client.get(path)
-    finally:
-        recorder.capture = False
-    assert response.status_code == 200, response.status_code
-    out = []
-    with app.app_context():
-        engine = app.extensions["sqlalchemy"].engine
-        with engine.connect() as conn:
-            for statement, params in recorder.statements:
-                if not statement.lstrip().upper().startswith("SELECT"):
-                    continue
-                rows = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, params).all()
-                plan = [r[0] for r in rows]
-                out.append(
-                    {
-                        "statement": which_statement(statement),
-                        "sql": statement,
-                        "parameters": {k: str(v) for k, v in dict(params).items()},
-                        "plan": plan,
-                        **summarize_plan(plan),
-                    }
-                )
-    return out
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--small", type=int, default=10_000)
@@ -326,7 +295,7 @@ def main() -> None:
                     cpu_pg[key][name].append((pg1 - pg0) * 1000)
 
         print("EXPLAIN (ANALYZE, BUFFERS) on the large database ...", flush=True)
-        explains = {name: explain_all(apps["large"], recorders["large"], path)
+        explains = {name: explain_all(apps["large"], recorders["large"], path, which_statement)
                     for name, path in PAGES.items()}  # fmt: skip
         results["loadavg_at_end"] = [round(x, 2) for x in __import__("os").getloadavg()]
     finally:
