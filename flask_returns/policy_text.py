@@ -13,7 +13,7 @@ from typing import Any
 from .i18n import current_locale
 from .i18n import gettext as _
 from .labels import reason_label
-from .money import Money, minor_digits
+from .money import Money
 from .return_policy import ReturnPolicy
 
 
@@ -73,15 +73,6 @@ def reason_hints(policy: ReturnPolicy) -> list[str]:
     return hints
 
 
-def _major(amount: int, currency: str) -> str:
-    digits = minor_digits(currency)
-    if digits == 0:
-        return str(amount)
-    sign = "-" if amount < 0 else ""
-    whole, part = divmod(abs(amount), 10**digits)
-    return f"{sign}{whole}.{part:0{digits}d}"
-
-
 def merchant_return_policy(
     policy: ReturnPolicy, *, url: str, shop_name: str, country: str | None
 ) -> dict[str, Any]:
@@ -110,7 +101,11 @@ def merchant_return_policy(
     if customer_pays and policy.return_shipping_cost:
         data["returnFees"] = "https://schema.org/ReturnShippingFees"
         data["returnShippingFeesAmount"] = [
-            {"@type": "MonetaryAmount", "value": _major(amount, currency), "currency": currency}
+            {
+                "@type": "MonetaryAmount",
+                "value": str(Money(amount, currency).as_decimal()),
+                "currency": currency,
+            }
             for currency, amount in sorted(policy.return_shipping_cost.items())
         ]
     else:
