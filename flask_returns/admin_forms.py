@@ -55,7 +55,11 @@ class ReceiveForm(ReturnsForm):
 
 
 class RefundForm(ReturnsForm):
-    """Refund an amount in major units; a lower amount than proposed needs a note."""
+    """Refund an amount in major units.
+
+    A lower amount than proposed needs a note; a higher one (the policy overridden)
+    needs a reason, and both stay on record.
+    """
 
     refund_amount = StringField(
         _l("Amount to refund"),
@@ -63,6 +67,10 @@ class RefundForm(ReturnsForm):
     )
     refund_note = TextAreaField(
         _l("Note (needed when refunding less than proposed)"),
+        validators=[Optional(), at_most(2000)],
+    )
+    override_reason = TextAreaField(
+        _l("Reason for going beyond the policy"),
         validators=[Optional(), at_most(2000)],
     )
 

@@ -19,7 +19,6 @@ refunding again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -31,8 +30,16 @@ from .i18n import gettext as _
 from .labels import status_labels
 from .models import Refund, RefundStatus, ReturnRequest, ReturnStatus, utcnow
 from .money import Money
-from .orders import Order
 from .payments import stripe as stripe_payments
+from .refund_proposal import (
+    COUNTED,
+    OPEN,
+    RefundProposal,
+    payment_remaining,
+    policy_amount,
+    propose_refund,
+    refundable_status,
+)
 from .state import get_state
 from .workflow import (
     Actor,
@@ -42,122 +49,20 @@ from .workflow import (
     settle_refund,
 )
 
-OPEN = (RefundStatus.PENDING, RefundStatus.REQUIRES_ACTION)
-COUNTED = (*OPEN, RefundStatus.SUCCEEDED)
+__all__ = [
+    "RefundProposal",
+    "RefundRefused",
+    "issue_refund",
+    "open_refunds",
+    "override_needed_message",
+    "propose_refund",
+    "record_refund_status",
+    "settle_from_stripe",
+]
 
 
 class RefundRefused(ReturnsError):
     """No refund was made; the message says why, in words an admin can act on."""
-
-
-@dataclass(frozen=True)
-class ProposedLine:
-    line_id: int
-    name: str
-    units: int
-    unit_amount: int
-    amount: int
-    fee_percent: int
-    fee: int
-
-
-@dataclass(frozen=True)
-class RefundProposal:
-    currency: str
-    lines: tuple[ProposedLine, ...]
-    items: int
-    restocking_fee: int
-    # The order's original shipping, paid back when the whole order returns.
-    shipping: int
-    # Kept back when the customer pays the return shipping (policy per reason).
-    return_shipping: int
-    total: int
-    already_refunded: int
-    payment_remaining: int | None
-    maximum: int
-
-
-def _percent_of(amount: int, percent: int) -> int:
-    # Half up, in integers: 10 % of 2499 cents is 250, never 249.9.
-    return (amount * percent + 50) // 100
-
-
-def refundable_units(ret: ReturnRequest) -> dict[int, int]:
-    """Units per return line that may be paid back now, by the refund timing setting."""
-    timing = get_state().policy.refund_timing
-    units = {}
-    for line in ret.lines:
-        if line.quantity_received is not None:
-            units[line.id] = line.quantity_received
-        elif timing == "authorization":
-            units[line.id] = line.quantity_authorized or 0
-        else:
-            units[line.id] = 0  # refunds follow receipt: nothing is back yet
-    return units
-
-
-def policy_amount(ret: ReturnRequest, order: Order | None) -> RefundProposal:
-    """The policy's amount for ``ret`` (no Stripe involved): lines, fees, shipping."""
-    policy = get_state().policy
-    units = refundable_units(ret)
-    lines = []
-    for line in ret.lines:
-        amount = line.unit_amount * units[line.id]
-        percent = policy.fee_percent(line.reason)
-        lines.append(
-            ProposedLine(
-                line.id,
-                line.name,
-                units[line.id],
-                line.unit_amount,
-                amount,
-                percent,
-                _percent_of(amount, percent),
-            )
-        )
-    items = sum(p.amount for p in lines)
-    fee = sum(p.fee for p in lines)
-    rules = [policy.rule(line.reason) for line in ret.lines if units[line.id]]
-    shipping = 0
-    if order is not None and order.lines and rules:
-        back = {line.order_line_reference: units[line.id] for line in ret.lines}
-        whole_order = all(back.get(ol.id, 0) >= ol.quantity for ol in order.lines)
-        if whole_order and all(rule.refund_original_shipping for rule in rules):
-            shipping = order.shipping_amount
-    return_shipping = 0
-    if any(rule.customer_pays_return_shipping for rule in rules):
-        # Never more than what is left, so a refund is never negative.
-        return_shipping = min(policy.return_shipping_cost.get(ret.currency, 0), items - fee)
-    counted = sum(r.amount for r in ret.refunds if r.status in COUNTED)
-    return RefundProposal(
-        currency=ret.currency,
-        lines=tuple(lines),
-        items=items,
-        restocking_fee=fee,
-        shipping=shipping,
-        return_shipping=return_shipping,
-        total=items - fee + shipping - return_shipping,
-        already_refunded=counted,
-        payment_remaining=None,
-        maximum=0,
-    )
-
-
-def propose_refund(ret: ReturnRequest, order: Order | None = None) -> RefundProposal:
-    """What the policy allows, capped by what the payment still holds at Stripe."""
-    order = order or get_state().orders.get_order(ret.order_reference)
-    proposal = policy_amount(ret, order)
-    remaining = None
-    if order is not None and order.payment_reference:
-        try:
-            balance = stripe_payments.payment_balance(order.payment_reference)
-        except stripe_payments.StripeFailure:
-            balance = None
-        if balance is not None and balance.currency == ret.currency:
-            remaining = balance.remaining
-    maximum = proposal.total - proposal.already_refunded
-    maximum = max(0, min(maximum, remaining if remaining is not None else 0))
-    return replace(proposal, payment_remaining=remaining, maximum=maximum)
 
 
 def _lock(ret: ReturnRequest, *, recording: bool = False) -> ReturnRequest:
@@ -223,30 +128,30 @@ def _commit_keeping(ret: ReturnRequest, refund: Refund) -> None:
                     session.expire(obj)
 
 
-def _payment_remaining(payment_reference: str, currency: str) -> int | None:
-    """What the payment still holds at Stripe (refunds made there count), else None."""
-    try:
-        balance = stripe_payments.payment_balance(payment_reference)
-    except stripe_payments.StripeFailure:
-        return None
-    return balance.remaining if balance.currency == currency else None
-
-
-def _refundable_status(ret: ReturnRequest) -> bool:
-    timing = get_state().policy.refund_timing
-    allowed = {ReturnStatus.RECEIVED}
-    if timing == "authorization":
-        allowed.add(ReturnStatus.AUTHORIZED)
-    return ret.status in allowed
-
-
-def issue_refund(ret: ReturnRequest, amount: int, actor: Actor, *, note: str = "") -> Refund:
+def issue_refund(
+    ret: ReturnRequest,
+    amount: int | None,
+    actor: Actor,
+    *,
+    note: str = "",
+    override_reason: str = "",
+) -> Refund:
     """Refund ``amount`` minor units of ``ret`` through Stripe, exactly once.
+
+    ``None`` refunds what the policy proposes, worked out under the lock from the same
+    read of the payment, and only when the payment still holds all of it (what a bulk
+    refund wants: no second look at Stripe, no silent partial refund).
+
+    Customers are held to the policy; an admin may go beyond it (waive a restocking
+    fee, pay back shipping) up to the returned units at full price, but only with an
+    ``override_reason``, which the history keeps beside the policy's own amount.
 
     Returns the recorded :class:`Refund`; raises :class:`RefundRefused` when nothing
     was refunded (a declined attempt is still recorded, as ``failed``).
     """
-    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+    if amount is not None and (
+        isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0
+    ):
         raise RefundRefused(_("Enter an amount greater than zero."))
     state = get_state()
     session = state.session
@@ -257,7 +162,7 @@ def issue_refund(ret: ReturnRequest, amount: int, actor: Actor, *, note: str = "
     settled = False
     while True:
         # Stripe is read before the row is locked: no lock is held over a network call.
-        remaining = _payment_remaining(payment, ret.currency)
+        remaining = payment_remaining(payment, ret.currency)
         if remaining is None:
             raise RefundRefused(
                 _(
@@ -277,7 +182,7 @@ def issue_refund(ret: ReturnRequest, amount: int, actor: Actor, *, note: str = "
         settled = True
 
     try:
-        if not _refundable_status(ret):
+        if not refundable_status(ret):
             raise RefundRefused(
                 _(
                     "This return cannot be refunded while it is “%(status)s”.",
@@ -294,14 +199,22 @@ def issue_refund(ret: ReturnRequest, amount: int, actor: Actor, *, note: str = "
         # The policy's amount from the lines and refunds read under the lock.
         proposal = policy_amount(ret, order)
         counted = sum(r.amount for r in ret.refunds if r.status in COUNTED)
-        allowed = min(proposal.total - counted, remaining)
-        if amount > allowed:
+        by_policy = min(proposal.total - counted, remaining)
+        with_override = min(proposal.without_deductions - counted, remaining)
+        if amount is None:
+            amount = _whole_proposal(proposal.total - counted, remaining)
+        override_reason = override_reason.strip()
+        if amount > by_policy and amount <= with_override and not override_reason:
+            raise RefundRefused(override_needed_message(by_policy, ret.currency))
+        ceiling = with_override if override_reason else by_policy
+        if amount > ceiling:
             raise RefundRefused(
                 _(
                     "At most %(amount)s can be refunded now.",
-                    amount=_money(max(allowed, 0), ret.currency),
+                    amount=_money(max(ceiling, 0), ret.currency),
                 )
             )
+        note = note.strip() or override_reason
         attempt = max((r.attempt for r in ret.refunds), default=0) + 1
         refund = Refund(
             return_request=ret,
@@ -310,10 +223,25 @@ def issue_refund(ret: ReturnRequest, amount: int, actor: Actor, *, note: str = "
             currency=ret.currency,
             status=RefundStatus.PENDING,
             idempotency_key=f"flask-returns:{ret.rma}:{attempt}",
-            note=note.strip(),
+            note=note,
             created_by=actor.id,
         )
         session.add(refund)
+        if amount > by_policy:
+            record_event(
+                ret,
+                actor,
+                "policy_overridden",
+                None,
+                None,
+                {
+                    "refund": attempt,
+                    "amount": amount,
+                    "policy_amount": max(by_policy, 0),
+                    "currency": ret.currency,
+                    "reason": override_reason,
+                },
+            )
         record_event(
             ret,
             actor,
@@ -485,6 +413,25 @@ def open_refunds() -> list[Refund]:
 
 def _money(amount: int, currency: str) -> str:
     return Money(amount, currency).format(current_locale())
+
+
+def _whole_proposal(proposed: int, remaining: int) -> int:
+    if proposed <= 0 or remaining <= 0:
+        raise RefundRefused(_("Nothing can be refunded for this return now."))
+    if remaining < proposed:
+        raise RefundRefused(
+            _("Less than proposed can be refunded now; refund it from its own page.")
+        )
+    return proposed
+
+
+def override_needed_message(by_policy: int, currency: str) -> str:
+    """Why more than the policy's amount was refused: a reason is needed to override it."""
+    return _(
+        "The policy allows at most %(amount)s. To refund more, give a reason for "
+        "overriding the policy; it is kept in the return's history.",
+        amount=_money(max(by_policy, 0), currency),
+    )
 
 
 def _failure_message(failure: stripe_payments.StripeFailure) -> str:

@@ -140,6 +140,48 @@ def test_yen_and_restocking_fees_are_shown_and_taken(make_shop_app):
     assert (refund.amount, refund.currency, refund.status) == (15620, "JPY", "succeeded")
 
 
+def test_an_admin_overrides_the_restocking_fee_with_a_reason_on_record(
+    make_shop_app, stripe_client
+):
+    app = make_shop_app(RETURNS_RESTOCKING_FEES={"size_fit": 10})
+    admin = admin_client(app)
+    rma = _received(app, admin)
+    page = detail(admin, rma)
+    # 49.98 - 5.00 fee + 14.50 by the policy; 64.48 with the fee waived.
+    assert AMOUNT.search(page).group(1) == "59.48"
+    assert "Most with the policy overridden" in page and "€64.48" in page
+    assert 'name="override_reason"' in page
+
+    bare = post_action(admin, rma, "refund", {"refund_amount": "64.48"})
+    assert bare.status_code == 400
+    text = bare.get_data(as_text=True)
+    error = re.search(r'<p class="returns-error" id="override_reason-error">([^<]*)</p>', text)
+    assert error and error.group(1).startswith("The policy allows at most €59.48.")
+    assert 'value="64.48"' in text
+    too_much = post_action(
+        admin, rma, "refund", {"refund_amount": "64.49", "override_reason": "Goodwill"}
+    )
+    assert "At most €64.48 can be refunded now." in too_much.get_data(as_text=True)
+    assert _refund_rows(app) == []
+
+    reason = "Fee waived: <b>we</b> shipped late"
+    done = post_action(admin, rma, "refund", {"refund_amount": "64.48", "override_reason": reason})
+    assert done.status_code == 302
+    (refund,) = _refund_rows(app)
+    assert (refund.amount, refund.status, refund.note) == (6448, "succeeded", reason)
+    assert [r.amount for r in _stripe_refunds(app, stripe_client, "1001")] == [6448]
+    history = admin.get(done.location).get_data(as_text=True)
+    assert "Policy overridden" in history and "The policy allowed €59.48." in history
+    assert "Fee waived: &lt;b&gt;we&lt;/b&gt; shipped late" in history
+
+
+def test_without_fees_there_is_nothing_to_override(shop_app):
+    admin = admin_client(shop_app)
+    page = detail(admin, _received(shop_app, admin))
+    assert "Most with the policy overridden" not in page
+    assert 'name="override_reason"' not in page
+
+
 def test_a_refusal_from_the_refund_module_is_shown_on_the_page(shop_app, monkeypatch):
     admin = admin_client(shop_app)
     rma = _received(shop_app, admin)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from flask_returns.models import Event, ReturnLine, ReturnRequest
 from flask_returns.orders import Address, OrderLine
 from flask_returns.policy import assess_order
-from flask_returns.refunds import policy_amount
+from flask_returns.refund_proposal import capped, policy_amount
 from flask_returns.return_policy import (
     SHOP_FAULT_REASONS,
     AutoAuthorization,
@@ -299,6 +299,12 @@ def test_a_proposal_is_never_negative_adds_up_and_never_exceeds_what_came_back(
         proposal.items - proposal.restocking_fee + proposal.shipping - proposal.return_shipping
     )
     assert 0 <= proposal.total <= paid_back  # no order: no shipping to add
+    assert proposal.without_deductions == paid_back  # an override waives the fees only
+    for remaining in (0, proposal.total // 2, paid_back, paid_back * 2):
+        proposed = capped(proposal, remaining)
+        assert 0 <= proposed.maximum <= proposed.override_maximum <= remaining
+        assert proposed.maximum <= proposal.total
+        assert proposed.override_maximum <= paid_back
     for line, proposed in zip(ret.lines, proposal.lines, strict=True):
         if line.reason in SHOP_FAULT_REASONS and not policy.fee_percent(line.reason):
             assert proposed.fee == 0

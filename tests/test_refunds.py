@@ -94,7 +94,9 @@ def test_full_refund_of_everything_returnable(shop_app):
     assert [(r.amount, r.metadata["rma"]) for r in refunds] == [(6448, ret.rma)]
 
 
-def test_partial_refund_with_restocking_fee(make_shop_app):
+def _with_restocking_fee(make_shop_app) -> tuple:
+    """A shop keeping 10 % on changed minds, and a received return of two shirts
+    (changed mind) and a mug (damaged): 64.48 EUR back, 59.48 after the fee."""
     app = make_shop_app(RETURNS_RESTOCKING_FEES={"changed_mind": 10})
     return_id = _received_return(
         app,
@@ -102,6 +104,11 @@ def test_partial_refund_with_restocking_fee(make_shop_app):
         "customer@example.com",
         {"TSHIRT-BLU-M": (2, "changed_mind"), "MUG-STONE": (1, "damaged")},
     )
+    return app, return_id
+
+
+def test_partial_refund_with_restocking_fee(make_shop_app):
+    app, return_id = _with_restocking_fee(make_shop_app)
     with app.app_context():
         ret = _load(app, return_id)
         proposal = propose_refund(ret)
@@ -113,6 +120,44 @@ def test_partial_refund_with_restocking_fee(make_shop_app):
         assert (refund.status, refund.amount, refund.note) == ("succeeded", 3000, "Goodwill: half")
     refunds, _ = _refunds_at_stripe(app, "1001", "customer@example.com")
     assert [r.amount for r in refunds] == [3000]
+
+
+def test_going_beyond_the_policy_needs_a_reason_and_is_kept_in_the_history(make_shop_app):
+    app, return_id = _with_restocking_fee(make_shop_app)
+    with app.app_context():
+        ret = _load(app, return_id)
+        proposal = propose_refund(ret)
+        assert (proposal.maximum, proposal.override_maximum) == (5948, 6448)
+        with pytest.raises(RefundRefused, match=r"The policy allows at most €59\.48"):
+            issue_refund(ret, 6448, ADMIN)
+        with pytest.raises(RefundRefused, match=r"At most €64\.48 can be refunded now"):
+            issue_refund(ret, 6449, ADMIN, override_reason="Waive the fee")
+        assert ret.refunds == []
+        refund = issue_refund(ret, 6448, ADMIN, override_reason="  Waive the fee: our delay ")
+        assert (refund.status, refund.amount) == ("succeeded", 6448)
+        assert refund.note == "Waive the fee: our delay"
+        (override,) = [e for e in _load(app, return_id).events if e.action == "policy_overridden"]
+        assert (override.actor_kind, override.actor_id) == ("admin", "1")
+        assert override.details == {
+            "refund": 1,
+            "amount": 6448,
+            "policy_amount": 5948,
+            "currency": "EUR",
+            "reason": "Waive the fee: our delay",
+        }
+    refunds, _ = _refunds_at_stripe(app, "1001", "customer@example.com")
+    assert [r.amount for r in refunds] == [6448]
+
+
+def test_an_override_within_the_policy_records_no_override(make_shop_app):
+    app = make_shop_app(RETURNS_RESTOCKING_FEES={"changed_mind": 10})
+    return_id = _received_return(
+        app, "1001", "customer@example.com", {"TSHIRT-BLU-M": (2, "changed_mind")}
+    )
+    with app.app_context():
+        ret = _load(app, return_id)
+        issue_refund(ret, 4498, ADMIN, override_reason="not needed")
+        assert [e.action for e in _load(app, return_id).events if "polic" in e.action] == []
 
 
 def test_jpy_has_no_minor_unit_and_a_whole_order_gets_its_shipping(shop_app):

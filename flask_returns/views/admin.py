@@ -36,7 +36,7 @@ from ..labels import reason_label
 from ..models import Photo, ReturnLine, ReturnRequest, ReturnStatus
 from ..orders import normalize_email
 from ..policy import assess_order
-from ..refunds import propose_refund
+from ..refund_proposal import propose_refund, refundable_status
 from ..state import ReturnsState, get_state
 from ..templating import format_date, render_page
 from ..workflow import can_transition, claimed_quantities
@@ -263,9 +263,7 @@ def return_or_404(rma: str) -> ReturnRequest:
 
 def refund_applies(ret: ReturnRequest) -> bool:
     """Whether the refund form belongs on this return's page now."""
-    if ret.status == S.RECEIVED:
-        return True
-    return ret.status == S.AUTHORIZED and get_state().policy.refund_timing == "authorization"
+    return refundable_status(ret)
 
 
 def render_detail(

@@ -31,7 +31,13 @@ from ..errors import IllegalTransition, InvalidReturn
 from ..i18n import gettext as _
 from ..i18n import ngettext
 from ..models import ReturnLine, ReturnRequest
-from ..refunds import RefundProposal, RefundRefused, issue_refund, propose_refund
+from ..refunds import (
+    RefundProposal,
+    RefundRefused,
+    issue_refund,
+    override_needed_message,
+    propose_refund,
+)
 from ..state import ReturnsState, get_state
 from ..templating import format_money, render_page
 from ..workflow import LineReceipt, authorize_return, mark_received, reject_return
@@ -175,7 +181,7 @@ def _nothing_to_refund(proposal: RefundProposal) -> str:
 
 
 def refund(rma: str) -> Page:
-    """Refund the amount typed, never more than the proposal's maximum."""
+    """Refund the amount typed: up to the policy's maximum, or beyond it with a reason."""
     ret = return_or_404(rma)
     form = RefundForm()
     if not form.validate_on_submit():
@@ -184,15 +190,23 @@ def refund(rma: str) -> Page:
         return render_detail(ret, problem=_not_now(ret), code=409)
     proposal = propose_refund(ret)
     amount, message = parse_major(form.refund_amount.data or "", ret.currency)
+    override = (form.override_reason.data or "").strip()
     if amount is not None and amount > proposal.maximum:
-        message = (
-            _(
+        if amount <= proposal.override_maximum:
+            if not override:
+                form.override_reason.errors = [
+                    *form.override_reason.errors,
+                    override_needed_message(proposal.maximum, ret.currency),
+                ]
+        elif proposal.override_maximum > 0:
+            message = _(
                 "At most %(amount)s can be refunded now.",
-                amount=format_money(proposal.maximum, ret.currency),
+                amount=format_money(
+                    proposal.override_maximum if override else proposal.maximum, ret.currency
+                ),
             )
-            if proposal.maximum > 0
-            else _nothing_to_refund(proposal)
-        )
+        else:
+            message = _nothing_to_refund(proposal)
     if message:
         form.refund_amount.errors = [*form.refund_amount.errors, message]
     note = (form.refund_note.data or "").strip()
@@ -201,10 +215,11 @@ def refund(rma: str) -> Page:
             *form.refund_note.errors,
             _("Say why you refund less than proposed; it stays on record."),
         ]
-    if form.refund_amount.errors or form.refund_note.errors or amount is None:
+    errors = form.refund_amount.errors or form.refund_note.errors or form.override_reason.errors
+    if errors or amount is None:
         return render_detail(ret, forms={"refund": form}, code=400)
     try:
-        issue_refund(ret, amount, admin_actor(), note=note)
+        issue_refund(ret, amount, admin_actor(), note=note, override_reason=override)
     except RefundRefused as refused:
         get_state().session.rollback()
         return render_detail(ret, forms={"refund": form}, problem=str(refused), code=409)

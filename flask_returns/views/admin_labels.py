@@ -24,6 +24,7 @@ def action_label(action: str) -> str:
         "refunded": _("Return refunded"),
         "reopened": _("Reopened after a failed refund"),
         "refund_requested": _("Refund requested"),
+        "policy_overridden": _("Policy overridden"),
         "refund_pending": _("Refund pending"),
         "refund_requires_action": _("Refund needs action"),
         "refund_succeeded": _("Refund succeeded"),
