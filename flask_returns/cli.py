@@ -55,7 +55,7 @@ def refunds_group() -> None:
 @refunds_group.command("reconcile")
 def refunds_reconcile() -> None:
     """Ask Stripe about every refund that is not final yet, and record the answers."""
-    from .refunds import open_refunds, settle_from_stripe
+    from .refund_settlement import open_refunds, settle_from_stripe
 
     pending = open_refunds()
     changed = 0

@@ -48,6 +48,9 @@ class RefundProposal:
     maximum: int
     # The most an admin may refund now when overriding the policy (with a reason).
     override_maximum: int
+    # Authorized, goods not back, and the policy refunds on receipt: only an
+    # override can refund it now.
+    before_receipt: bool = False
 
     @property
     def can_override(self) -> bool:
@@ -60,27 +63,40 @@ def _percent_of(amount: int, percent: int) -> int:
     return (amount * percent + 50) // 100
 
 
-def refundable_units(ret: ReturnRequest) -> dict[int, int]:
-    """Units per return line that may be paid back now, by the refund timing setting."""
-    timing = get_state().policy.refund_timing
+def refundable_units(ret: ReturnRequest, *, overriding: bool = False) -> dict[int, int]:
+    """Units per return line that may be paid back now, by the refund timing setting.
+
+    ``overriding``: an admin going beyond the policy may pay back authorized units
+    before they arrive, whatever the timing says.
+    """
+    early = overriding or get_state().policy.refund_timing == "authorization"
     units = {}
     for line in ret.lines:
         if line.quantity_received is not None:
             units[line.id] = line.quantity_received
-        elif timing == "authorization":
+        elif early:
             units[line.id] = line.quantity_authorized or 0
         else:
             units[line.id] = 0  # refunds follow receipt: nothing is back yet
     return units
 
 
-def refundable_status(ret: ReturnRequest) -> bool:
-    """Whether the return's status allows a refund under the refund timing setting."""
+def refundable_status(ret: ReturnRequest, *, overriding: bool = False) -> bool:
+    """Whether the return's status allows a refund under the refund timing setting.
+
+    ``overriding``: an authorized return may be refunded before its goods are back
+    when an admin overrides the policy, whatever the timing says.
+    """
     if ret.status == ReturnStatus.RECEIVED:
         return True
     return ret.status == ReturnStatus.AUTHORIZED and (
-        get_state().policy.refund_timing == "authorization"
+        overriding or get_state().policy.refund_timing == "authorization"
     )
+
+
+def before_receipt(ret: ReturnRequest) -> bool:
+    """Whether refunding ``ret`` now goes against a policy that refunds on receipt."""
+    return ret.status == ReturnStatus.AUTHORIZED and not refundable_status(ret)
 
 
 def policy_amount(ret: ReturnRequest, order: Order | None) -> RefundProposal:
@@ -105,14 +121,13 @@ def policy_amount(ret: ReturnRequest, order: Order | None) -> RefundProposal:
     items = sum(p.amount for p in lines)
     fee = sum(p.fee for p in lines)
     rules = [policy.rule(line.reason) for line in ret.lines if units[line.id]]
-    order_shipping = 0
-    if order is not None and order.lines and rules:
-        back = {line.order_line_reference: units[line.id] for line in ret.lines}
-        if all(back.get(ol.id, 0) >= ol.quantity for ol in order.lines):
-            order_shipping = order.shipping_amount
-    shipping = order_shipping
-    if not all(rule.refund_original_shipping for rule in rules):
-        shipping = 0
+    shipping = 0
+    if all(rule.refund_original_shipping for rule in rules):
+        shipping = _whole_order_shipping(ret, order, units)
+    # What an override may pay: the units back (or, before receipt, authorized) at
+    # full price, and the original shipping when they make up the whole order.
+    full_units = refundable_units(ret, overriding=True)
+    full_items = sum(line.unit_amount * full_units[line.id] for line in ret.lines)
     return_shipping = 0
     if any(rule.customer_pays_return_shipping for rule in rules):
         # Never more than what is left, so a refund is never negative.
@@ -126,12 +141,22 @@ def policy_amount(ret: ReturnRequest, order: Order | None) -> RefundProposal:
         shipping=shipping,
         return_shipping=return_shipping,
         total=items - fee + shipping - return_shipping,
-        without_deductions=items + order_shipping,
+        without_deductions=full_items + _whole_order_shipping(ret, order, full_units),
         already_refunded=counted,
         payment_remaining=None,
         maximum=0,
         override_maximum=0,
+        before_receipt=before_receipt(ret),
     )
+
+
+def _whole_order_shipping(ret: ReturnRequest, order: Order | None, units: dict[int, int]) -> int:
+    """The order's shipping when ``units`` bring every unit of the order back, else 0."""
+    if order is None or not order.lines or not any(units.values()):
+        return 0
+    back = {line.order_line_reference: units[line.id] for line in ret.lines}
+    whole = all(back.get(ol.id, 0) >= ol.quantity for ol in order.lines)
+    return order.shipping_amount if whole else 0
 
 
 def capped(proposal: RefundProposal, remaining: int | None) -> RefundProposal:

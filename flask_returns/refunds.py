@@ -1,4 +1,8 @@
-"""Refunding a return: propose the amount, then refund it exactly once.
+"""Refunding a return exactly once.
+
+What the amount may be comes from :mod:`flask_returns.refund_proposal`; recording
+Stripe's answers (ours, webhooks, reconcile) lives in
+:mod:`flask_returns.refund_settlement`. This module issues the refund.
 
 The order of things is what keeps money safe:
 
@@ -19,35 +23,34 @@ refunding again.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
 
 from .errors import ReturnsError
 from .i18n import current_locale
 from .i18n import gettext as _
 from .labels import status_labels
-from .models import Refund, RefundStatus, ReturnRequest, ReturnStatus, utcnow
+from .models import Refund, RefundStatus, ReturnRequest
 from .money import Money
 from .payments import stripe as stripe_payments
 from .refund_proposal import (
     COUNTED,
     OPEN,
     RefundProposal,
+    before_receipt,
     payment_remaining,
     policy_amount,
     propose_refund,
     refundable_status,
 )
-from .state import get_state
-from .workflow import (
-    Actor,
-    mark_refunded,
-    record_event,
-    reopen_after_failed_refund,
-    settle_refund,
+from .refund_settlement import (
+    lock_return,
+    open_refunds,
+    record_answer,
+    record_refund_status,
+    settle_from_stripe,
 )
+from .state import get_state
+from .workflow import Actor, record_event
 
 __all__ = [
     "RefundProposal",
@@ -63,48 +66,6 @@ __all__ = [
 
 class RefundRefused(ReturnsError):
     """No refund was made; the message says why, in words an admin can act on."""
-
-
-def _lock(ret: ReturnRequest, *, recording: bool = False) -> ReturnRequest:
-    """Hold the return's row until the next commit, and re-read what the step needs.
-
-    To issue a refund: the return and its lines, locked together, then its refunds.
-    To record Stripe's answer: the return and its refunds, locked together.
-
-    When a ``FOR UPDATE`` had to wait, PostgreSQL returns the newest version of every
-    row it locked, but a row inserted meanwhile is not in that statement's result.
-    Lines are never added to a return, so they come with the lock. Refunds are added
-    (by whoever held the lock before us), so before issuing one they are read by a
-    statement of their own after the lock. When recording, the refund being recorded
-    is in the join, locked and current; a new attempt can only have been added once
-    that refund was settled, and it is new, so nothing recorded here depends on it.
-    """
-    session = get_state().session
-    # The id from the identity key: an expired ``ret`` is not reloaded just for it.
-    return_id = sa.inspect(ret).identity[0]
-    if not recording and session.get_bind().dialect.name != "postgresql":
-        # SQLite has no row locks; the first write takes the database write lock.
-        row = ReturnRequest.__table__.c
-        session.execute(
-            sa.update(ReturnRequest).where(row.id == return_id).values(updated_at=utcnow())
-        )
-    if recording:
-        eager = [joinedload(ReturnRequest.refunds, innerjoin=True)]
-    else:
-        eager = [
-            joinedload(ReturnRequest.lines, innerjoin=True),
-            selectinload(ReturnRequest.refunds),
-        ]
-    # FOR UPDATE (SQLite leaves it out) locks the joined rows too; populate_existing
-    # overwrites whatever the session held for them.
-    session.scalars(
-        sa.select(ReturnRequest)
-        .where(ReturnRequest.id == return_id)
-        .options(*eager)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).unique().one()
-    return ret
 
 
 def _commit_keeping(ret: ReturnRequest, refund: Refund) -> None:
@@ -143,8 +104,9 @@ def issue_refund(
     refund wants: no second look at Stripe, no silent partial refund).
 
     Customers are held to the policy; an admin may go beyond it (waive a restocking
-    fee, pay back shipping) up to the returned units at full price, but only with an
-    ``override_reason``, which the history keeps beside the policy's own amount.
+    fee, pay back shipping, refund before the goods are back) up to the units at full
+    price, but only with an ``override_reason``, which the history keeps beside the
+    policy's own amount.
 
     Returns the recorded :class:`Refund`; raises :class:`RefundRefused` when nothing
     was refunded (a declined attempt is still recorded, as ``failed``).
@@ -170,7 +132,7 @@ def issue_refund(
                     "was made. Try again in a few minutes."
                 )
             )
-        _lock(ret)
+        lock_return(ret)
         still_open = [r for r in ret.refunds if r.status in OPEN]
         if not still_open or settled:
             break
@@ -181,8 +143,9 @@ def issue_refund(
             settle_from_stripe(refund)
         settled = True
 
+    override_reason = override_reason.strip()
     try:
-        if not refundable_status(ret):
+        if not refundable_status(ret, overriding=bool(override_reason)):
             raise RefundRefused(
                 _(
                     "This return cannot be refunded while it is “%(status)s”.",
@@ -203,7 +166,6 @@ def issue_refund(
         with_override = min(proposal.without_deductions - counted, remaining)
         if amount is None:
             amount = _whole_proposal(proposal.total - counted, remaining)
-        override_reason = override_reason.strip()
         if amount > by_policy and amount <= with_override and not override_reason:
             raise RefundRefused(override_needed_message(by_policy, ret.currency))
         ceiling = with_override if override_reason else by_policy
@@ -240,6 +202,7 @@ def issue_refund(
                     "policy_amount": max(by_policy, 0),
                     "currency": ret.currency,
                     "reason": override_reason,
+                    "before_receipt": before_receipt(ret),
                 },
             )
         record_event(
@@ -277,7 +240,7 @@ def issue_refund(
                         "any new attempt; nothing will be refunded twice."
                     )
                 ) from None
-            _record(
+            record_answer(
                 ret,
                 refund,
                 RefundStatus.FAILED,
@@ -287,7 +250,7 @@ def issue_refund(
             )
             session.commit()
             raise RefundRefused(_failure_message(failure)) from None
-        _record(
+        record_answer(
             ret,
             refund,
             RefundStatus(answer.status),
@@ -303,112 +266,6 @@ def issue_refund(
         session.rollback()  # never keep the row locked past a failure
         raise
     return refund
-
-
-def record_refund_status(
-    refund: Refund,
-    status: RefundStatus,
-    actor: Actor,
-    *,
-    stripe_refund_id: str | None = None,
-    failure_reason: str = "",
-) -> bool:
-    """Record a refund status and follow it through on the return.
-
-    The return's row is locked and the refund re-read first, so two reports of the
-    same news (our answer and a webhook, say) are recorded once.
-    """
-    return _record(
-        refund.return_request,
-        refund,
-        status,
-        actor,
-        stripe_refund_id=stripe_refund_id,
-        failure_reason=failure_reason,
-    )
-
-
-def _record(
-    ret: ReturnRequest,
-    refund: Refund,
-    status: RefundStatus,
-    actor: Actor,
-    *,
-    seen: tuple[str, str | None] | None = None,
-    stripe_refund_id: str | None = None,
-    failure_reason: str = "",
-) -> bool:
-    """:func:`record_refund_status` with ``ret`` known; with ``seen``, only if unchanged.
-
-    ``seen`` is the refund's (status, Stripe id) when Stripe was asked. When the row,
-    read again under the lock, has moved on since (a webhook or a reconcile got there
-    first), that news stands and this answer is not recorded again.
-    """
-    _lock(ret, recording=True)
-    if seen is not None and (refund.status, refund.stripe_refund_id) != seen:
-        return False
-    changed = settle_refund(
-        refund, status, actor, failure_reason=failure_reason, stripe_refund_id=stripe_refund_id
-    )
-    if changed and status == RefundStatus.SUCCEEDED and ret.status != ReturnStatus.REFUNDED:
-        mark_refunded(ret, actor, {"refund": refund.attempt})
-    elif changed and status == RefundStatus.FAILED and ret.status == ReturnStatus.REFUNDED:
-        reopen_after_failed_refund(ret, actor, reason=failure_reason or "refund failed")
-    return changed
-
-
-def settle_from_stripe(refund: Refund) -> bool:
-    """Ask Stripe where an open refund stands and record it; True when something changed."""
-    state = get_state()
-    ret = refund.return_request
-    order = state.orders.get_order(ret.order_reference)
-    if order is None or not order.payment_reference:
-        return False
-    seen = (refund.status, refund.stripe_refund_id)
-    try:
-        if refund.stripe_refund_id:
-            found = stripe_payments.retrieve_refund(refund.stripe_refund_id)
-        else:
-            found = stripe_payments.find_refund(order.payment_reference, refund.id)
-    except stripe_payments.StripeFailure:
-        return False  # Stripe unreachable: try again later
-    if found is None:
-        # Nothing reached Stripe. Only once every retry of that call is surely over
-        # may the attempt count as failed, or a slow call could still land.
-        timeout = state.settings["RETURNS_STRIPE_TIMEOUT"]
-        if utcnow() - refund.created_at < timedelta(seconds=3 * timeout + 30):
-            return False
-        changed = _record(
-            ret,
-            refund,
-            RefundStatus.FAILED,
-            Actor.system("reconcile"),
-            seen=seen,
-            failure_reason="no refund reached Stripe",
-        )
-    else:
-        changed = _record(
-            ret,
-            refund,
-            RefundStatus(found.status),
-            Actor.stripe(found.id),
-            seen=seen,
-            stripe_refund_id=found.id,
-            failure_reason=found.failure_reason,
-        )
-    state.session.commit()
-    return changed
-
-
-def open_refunds() -> list[Refund]:
-    """Every refund not yet final, oldest first (what ``reconcile`` works through)."""
-    return list(
-        get_state().session.scalars(
-            sa.select(Refund)
-            .where(Refund.status.in_([s.value for s in OPEN]))
-            .order_by(Refund.created_at, Refund.id)
-        )
-    )
 
 
 def _money(amount: int, currency: str) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .errors import IllegalTransition
 from .models import Refund, RefundStatus, StripeEvent
-from .refunds import open_refunds, record_refund_status, settle_from_stripe
+from .refund_settlement import open_refunds, record_refund_status, settle_from_stripe
 from .state import get_state
 from .workflow import Actor
 

@@ -35,7 +35,9 @@ S = ReturnStatus
 
 TRANSITIONS: Mapping[ReturnStatus, frozenset[ReturnStatus]] = {
     S.REQUESTED: frozenset({S.AUTHORIZED, S.REJECTED, S.CANCELLED}),
-    # authorized -> refunded only when refunds follow authorization (see mark_refunded).
+    # authorized -> refunded only when refunds follow authorization or an admin
+    # overrode the policy (see mark_refunded); a refunded return can still be marked
+    # received once, without a change of status (see mark_received).
     S.AUTHORIZED: frozenset({S.RECEIVED, S.CANCELLED, S.REFUNDED}),
     S.RECEIVED: frozenset({S.REFUNDED}),
     S.REJECTED: frozenset(),
@@ -144,6 +146,13 @@ def record_event(
 
 def can_transition(current: str, wanted: str) -> bool:
     return ReturnStatus(wanted) in TRANSITIONS[ReturnStatus(current)]
+
+
+def can_receive(ret: ReturnRequest) -> bool:
+    """Whether goods can be marked received: on the way back, or refunded before arriving."""
+    if ret.status == S.REFUNDED:
+        return ret.received_at is None
+    return can_transition(ret.status, S.RECEIVED)
 
 
 def _move(
@@ -318,7 +327,14 @@ def mark_received(ret: ReturnRequest, actor: Actor, receipts: Sequence[LineRecei
             for r in receipts
         ]
     }
-    _move(ret, S.RECEIVED, actor, "received", details)
+    if ret.status == S.REFUNDED and ret.received_at is None:
+        # Refunded before the goods came back (refunds on authorization, or an admin's
+        # override): the receipt is still recorded, for the history and for restocking.
+        now = utcnow()
+        ret.received_at = ret.updated_at = now
+        record_event(ret, actor, "received", None, None, details)
+    else:
+        _move(ret, S.RECEIVED, actor, "received", details)
     receipt_by_id = {r.line_id: r for r in receipts}
     for line in ret.lines:
         receipt = receipt_by_id.get(line.id)
@@ -335,10 +351,20 @@ def reopen_after_failed_refund(ret: ReturnRequest, actor: Actor, *, reason: str)
     ret.refunded_at = None
 
 
-def mark_refunded(ret: ReturnRequest, actor: Actor, details: dict | None = None) -> None:
-    """Close the return once its refund has succeeded."""
+def mark_refunded(
+    ret: ReturnRequest,
+    actor: Actor,
+    details: dict | None = None,
+    *,
+    policy_overridden: bool = False,
+) -> None:
+    """Close the return once its refund has succeeded.
+
+    Before the goods are back only when refunds follow authorization, or when an
+    admin overrode the policy (with a reason, on record) to refund early.
+    """
     timing = get_state().policy.refund_timing
-    if ret.status == S.AUTHORIZED and timing != "authorization":
+    if ret.status == S.AUTHORIZED and timing != "authorization" and not policy_overridden:
         raise IllegalTransition(ret.rma, ret.status, S.REFUNDED)
     _move(ret, S.REFUNDED, actor, "refunded", details)
     signals.return_refunded.send(ret, actor=actor)

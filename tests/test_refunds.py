@@ -24,8 +24,12 @@ from flask_returns.workflow import (
 ADMIN = Actor.admin("1")
 
 
-def _received_return(app, number, email, lines, *, received=None, authorized=None) -> int:
-    """A return of ``lines`` ({sku: (qty, reason)}), authorized and received; its id."""
+def _received_return(
+    app, number, email, lines, *, received=None, authorized=None, receive=True
+) -> int:
+    """A return of ``lines`` ({sku: (qty, reason)}), authorized and received; its id.
+
+    ``receive=False`` stops at authorized."""
     with app.app_context():
         state = app.extensions["returns"]
         order = ShopOrders().find_order(number, email)
@@ -45,14 +49,15 @@ def _received_return(app, number, email, lines, *, received=None, authorized=Non
                 for line in ret.lines
             },
         )
-        mark_received(
-            ret,
-            ADMIN,
-            [
-                LineReceipt(line.id, (received or {}).get(line.sku, line.quantity_authorized))
-                for line in ret.lines
-            ],
-        )
+        if receive:
+            mark_received(
+                ret,
+                ADMIN,
+                [
+                    LineReceipt(line.id, (received or {}).get(line.sku, line.quantity_authorized))
+                    for line in ret.lines
+                ],
+            )
         state.session.commit()
         return ret.id
 
@@ -144,6 +149,7 @@ def test_going_beyond_the_policy_needs_a_reason_and_is_kept_in_the_history(make_
             "policy_amount": 5948,
             "currency": "EUR",
             "reason": "Waive the fee: our delay",
+            "before_receipt": False,
         }
     refunds, _ = _refunds_at_stripe(app, "1001", "customer@example.com")
     assert [r.amount for r in refunds] == [6448]
@@ -158,6 +164,45 @@ def test_an_override_within_the_policy_records_no_override(make_shop_app):
         ret = _load(app, return_id)
         issue_refund(ret, 4498, ADMIN, override_reason="not needed")
         assert [e.action for e in _load(app, return_id).events if "polic" in e.action] == []
+
+
+def test_an_override_refunds_before_the_goods_are_back_and_they_are_received_after(shop_app):
+    from flask_returns import signals
+
+    return_id = _received_return(
+        shop_app,
+        "1001",
+        "customer@example.com",
+        {"TSHIRT-BLU-M": (2, "size_fit"), "MUG-STONE": (1, "damaged")},
+        receive=False,
+    )
+    received = []
+
+    def on_received(sender, **extra):
+        received.append((sender.rma, [r.quantity for r in extra["lines"]]))
+
+    with shop_app.app_context(), signals.return_received.connected_to(on_received):
+        ret = _load(shop_app, return_id)
+        proposal = propose_refund(ret)  # refunds follow receipt: nothing proposed yet
+        assert (proposal.maximum, proposal.override_maximum) == (0, 6448)
+        assert proposal.before_receipt
+        with pytest.raises(RefundRefused, match="while it is “Authorized”"):
+            issue_refund(ret, 6448, ADMIN)
+        refund = issue_refund(ret, 6448, ADMIN, override_reason="Parcel scanned by the carrier")
+        assert (refund.status, refund.amount) == ("succeeded", 6448)
+        ret = _load(shop_app, return_id)
+        assert ret.status == "refunded" and ret.received_at is None
+        (override,) = [e for e in ret.events if e.action == "policy_overridden"]
+        assert override.details["before_receipt"] is True
+        assert override.details["policy_amount"] == 0
+        # The parcel arrives later: recorded, the host hears of it, still refunded.
+        mark_received(ret, ADMIN, [LineReceipt(line.id, 1) for line in ret.lines])
+        shop_app.extensions["returns"].session.commit()
+        ret = _load(shop_app, return_id)
+        assert ret.status == "refunded" and ret.received_at is not None
+        assert received == [(ret.rma, [1, 1])]
+    refunds, _ = _refunds_at_stripe(shop_app, "1001", "customer@example.com")
+    assert [r.amount for r in refunds] == [6448]
 
 
 def test_jpy_has_no_minor_unit_and_a_whole_order_gets_its_shipping(shop_app):

@@ -53,8 +53,10 @@ ALLOWED = {
     ("authorized", "receive"): "received",
     ("authorized", "cancel"): "cancelled",
     ("received", "refund"): "refunded",
-    # _in_status() sets no received_at, so a reopened return goes back to authorized.
+    # _in_status() sets no received_at, so a reopened return goes back to authorized,
+    # and goods refunded before they arrived can still be received (status unchanged).
     ("refunded", "reopen"): "authorized",
+    ("refunded", "receive"): "refunded",
 }
 ALL_PAIRS = list(itertools.product([s.value for s in ReturnStatus], STEPS))
 
@@ -93,6 +95,12 @@ def test_every_step_from_every_status(db_session, memory_orders, status, step):
         STEPS[step](ret, ADMIN)
         assert ret.status == wanted
         last = ret.events[-1]
+        if status == wanted:  # a receipt after the refund: on record, no status change
+            assert (last.action, last.from_status, last.to_status) == ("received", None, None)
+            assert ret.received_at is not None
+            with pytest.raises(IllegalTransition):  # and only once
+                STEPS[step](ret, ADMIN)
+            return
         assert (last.from_status, last.to_status) == (status, wanted)
         assert (last.actor_kind, last.actor_id) == ("admin", "7")
         if status != "refunded":  # reopening keeps the earlier date
@@ -104,6 +112,12 @@ def test_refund_straight_after_authorization_only_when_configured(db_session, me
     with pytest.raises(IllegalTransition):
         mark_refunded(ret, ADMIN)
     assert ret.status == "authorized"
+
+
+def test_refund_before_receipt_when_an_admin_overrode_the_policy(db_session, memory_orders):
+    ret = _in_status(_new_return(db_session, memory_orders), "authorized")
+    mark_refunded(ret, ADMIN, policy_overridden=True)
+    assert ret.status == "refunded"
 
 
 def test_refund_after_authorization_when_the_shop_refunds_early(_schema_ready):

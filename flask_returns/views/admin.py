@@ -39,7 +39,7 @@ from ..policy import assess_order
 from ..refund_proposal import propose_refund, refundable_status
 from ..state import ReturnsState, get_state
 from ..templating import format_date, render_page
-from ..workflow import can_transition, claimed_quantities
+from ..workflow import can_receive, can_transition, claimed_quantities
 from .admin_access import guard_admin_endpoints
 from .admin_labels import action_label, actor_label, format_when, status_labels
 from .status import photo_response
@@ -262,8 +262,12 @@ def return_or_404(rma: str) -> ReturnRequest:
 
 
 def refund_applies(ret: ReturnRequest) -> bool:
-    """Whether the refund form belongs on this return's page now."""
-    return refundable_status(ret)
+    """Whether the refund form belongs on this return's page now.
+
+    An authorized return whose goods are not back yet gets it too when the policy
+    refunds on receipt: nothing is proposed, but an admin may override the policy.
+    """
+    return refundable_status(ret, overriding=True)
 
 
 def render_detail(
@@ -305,7 +309,7 @@ def render_detail(
     can = {
         "authorize": ret.status == S.REQUESTED,
         "reject": can_transition(ret.status, S.REJECTED),
-        "receive": can_transition(ret.status, S.RECEIVED),
+        "receive": can_receive(ret),
         "refund": show_refund,
     }
     return render_page(
