@@ -335,6 +335,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Returns per page in the admin queue.",
         checks.int_at_least(1),
     ),
+    Setting(
+        "RETURNS_BULK_REFUND_WORKERS",
+        4,
+        "Returns a bulk refund works on at once (each waits on Stripe, so a few side by "
+        "side finish sooner); each holds a database connection, so keep it below the "
+        "pool size. SQLite always takes them one by one.",
+        checks.int_at_least(1),
+    ),
     # Customer e-mail (flask_returns.notifications, outbox, mailer).
     Setting(
         "RETURNS_MAIL_FROM",

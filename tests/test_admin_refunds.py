@@ -175,6 +175,31 @@ def test_an_admin_overrides_the_restocking_fee_with_a_reason_on_record(
     assert "Fee waived: &lt;b&gt;we&lt;/b&gt; shipped late" in history
 
 
+def test_an_admin_refunds_before_the_goods_are_back_then_receives_them(shop_app):
+    admin = admin_client(shop_app)
+    rma, _ = open_return(shop_app, "1001", {SHIRT: (2, "size_fit"), MUG: (1, "not_as_described")})
+    authorize_all(admin, rma)
+    page = detail(admin, rma)
+    assert "The policy refunds once the goods are back." in page
+    assert AMOUNT.search(page).group(1) == "0.00"
+    bare = post_action(admin, rma, "refund", {"refund_amount": "64.48"})
+    assert bare.status_code == 400 and "The policy allows at most €0.00." in bare.get_data(
+        as_text=True
+    )
+    done = post_action(
+        admin, rma, "refund", {"refund_amount": "64.48", "override_reason": "Parcel scanned"}
+    )
+    assert done.status_code == 302
+    assert load(shop_app, rma).status == "refunded"
+    # The receipt is still taken once the parcel arrives, and the return stays refunded.
+    receive_all(admin, shop_app, rma)
+    ret = load(shop_app, rma)
+    assert ret.status == "refunded" and ret.received_at is not None
+    page = detail(admin, rma)
+    assert "Goods received" in page and "Policy overridden" in page
+    assert f"/returns/admin/returns/{rma}/receive" not in page  # once is enough
+
+
 def test_without_fees_there_is_nothing_to_override(shop_app):
     admin = admin_client(shop_app)
     page = detail(admin, _received(shop_app, admin))
@@ -278,6 +303,78 @@ def test_bulk_refund_pays_each_proposal_and_reports_the_rest(shop_app):
     assert len(_refund_rows(shop_app)) == 2
 
 
+def test_bulk_refunds_run_side_by_side_each_once_in_the_admins_language(
+    make_shop_app, stripe_client, monkeypatch
+):
+    import threading
+
+    import flask_returns.refund_batch as batch
+    from example_shop.models import Customer, db
+
+    app = make_shop_app()
+    admin = admin_client(app)
+    chosen = [
+        _received(app, admin, "1001", {SHIRT: (1, "size_fit")}),
+        _received(app, admin, "1004", {KETTLE: (1, "size_fit")}),
+        # A second return of order 1001: two workers may refund one payment at once.
+        _received(app, admin, "1001", {MUG: (1, "size_fit")}),
+    ]
+    waiting, _ = open_return(app, "1003", {SNEAKERS: (1, "size_fit")})
+    with app.app_context():
+        db.session.execute(sa.update(Customer).where(Customer.is_admin).values(locale="pl"))
+        db.session.commit()
+    threads: set[str] = set()
+    real = batch.issue_refund
+
+    def watched(ret, amount, actor, **kwargs):
+        threads.add(threading.current_thread().name)
+        return real(ret, amount, actor, **kwargs)
+
+    monkeypatch.setattr(batch, "issue_refund", watched)
+    response = _bulk(admin, "refund", [*chosen, waiting, chosen[0]])
+    page = response.get_data(as_text=True)
+    assert "Wykonano 3 z 4" in page  # "3 of 4 done", in Polish
+    # The refused one says why in Polish too: its message was made in a worker.
+    row = re.search(rf"{waiting}</a>.*?</tr>", page, re.S).group(0)
+    assert "Ma status „Zgłoszony”, więc nie można teraz zwrócić" in row, row
+    on_postgres = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+    if on_postgres:  # RETURNS_BULK_REFUND_WORKERS = 4: the three returns side by side
+        assert len(threads) > 1 and all(t.startswith("returns-refund") for t in threads)
+    else:  # SQLite has one writer: one by one, in the request's own thread
+        assert threads == {threading.current_thread().name}
+    rows = _refund_rows(app)
+    assert len(rows) == 3 and {r.status for r in rows} == {"succeeded"}
+    paid_back = {
+        n: sorted(r.amount for r in _stripe_refunds(app, stripe_client, n))
+        for n in ("1001", "1004")
+    }
+    assert paid_back == {"1001": [1450, 2499], "1004": [12800]}
+    assert all(load(app, rma).status == "refunded" for rma in chosen)
+
+
+def test_bulk_refund_survives_an_unexpected_error_in_one_return(shop_app, monkeypatch):
+    import flask_returns.refund_batch as batch
+
+    admin = admin_client(shop_app)
+    fine = _received(shop_app, admin, "1001", {SHIRT: (1, "size_fit")})
+    broken = _received(shop_app, admin, "1004", {KETTLE: (1, "size_fit")})
+    real = batch.issue_refund
+
+    def flaky(ret, amount, actor, **kwargs):
+        if ret.rma == broken:
+            raise RuntimeError("database went away")
+        return real(ret, amount, actor, **kwargs)
+
+    monkeypatch.setattr(batch, "issue_refund", flaky)
+    response = _bulk(admin, "refund", [broken, fine])
+    assert "1 of 2 done" in response.get_data(as_text=True)
+    results = _results(response)
+    assert results[fine] == "Done"
+    assert "details are in the server log" in results[broken]
+    assert [r.amount for r in _refund_rows(shop_app)] == [2499]
+    assert load(shop_app, broken).status == "received"
+
+
 @pytest.mark.parametrize("chosen", [[], ["R-0000-0000"]])
 def test_bulk_with_nothing_or_nonsense_chosen(shop_app, chosen):
     response = _bulk(admin_client(shop_app), "authorize", chosen)
@@ -309,7 +406,9 @@ def test_when_stripe_cannot_be_asked_nothing_is_offered_or_taken(make_shop_app):
         as_text=True
     )
     assert _refund_rows(app) == []
-    assert "Stripe could not be asked" in _results(_bulk(admin, "refund", [rma]))[rma]
+    in_bulk = _results(_bulk(admin, "refund", [rma]))[rma]
+    assert "Stripe could not be reached to check the payment, so no refund was made" in in_bulk
+    assert _refund_rows(app) == []
 
 
 def test_twenty_admins_clicking_refund_at_once_make_one_refund(make_shop_app):

@@ -10,7 +10,6 @@ says so with 409.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, redirect, request, url_for
@@ -31,6 +30,7 @@ from ..errors import IllegalTransition, InvalidReturn
 from ..i18n import gettext as _
 from ..i18n import ngettext
 from ..models import ReturnLine, ReturnRequest
+from ..refund_batch import refund_returns
 from ..refunds import (
     RefundProposal,
     RefundRefused,
@@ -247,27 +247,6 @@ def _bulk_authorize(state: ReturnsState, rma: str) -> str:
     return ""
 
 
-def _bulk_refund(state: ReturnsState, rma: str) -> str:
-    ret = state.session.scalar(sa.select(ReturnRequest).where(ReturnRequest.rma == rma))
-    if ret is None:
-        return _("There is no such return.")
-    if not refund_applies(ret):
-        label = status_labels().get(ret.status, ret.status)
-        return _("It is “%(status)s”, so it cannot be refunded now.", status=label)
-    proposal = propose_refund(ret)
-    if proposal.maximum <= 0:
-        return _nothing_to_refund(proposal)
-    if proposal.maximum < proposal.total - proposal.already_refunded:
-        return _("Less than proposed can be refunded now; refund it from its own page.")
-    try:
-        issue_refund(ret, proposal.maximum, admin_actor())
-    except RefundRefused as refused:
-        state.session.rollback()
-        return str(refused)
-    state.session.commit()
-    return ""
-
-
 def bulk() -> Page:
     """Apply one action to each chosen return on its own: one failure stops nothing."""
     state = get_state()
@@ -289,16 +268,22 @@ def bulk() -> Page:
             )
         )
         return render_page("returns/message.html", message=message, back=back), 400
-    run = _bulk_authorize if action == "authorize" else _bulk_refund
-    results: list[dict[str, Any]] = []
-    for rma in rmas:
-        try:
-            error = run(state, rma)
-        except Exception:  # one return's trouble must not stop the others
-            state.session.rollback()
-            current_app.logger.exception("flask-returns bulk %s failed for %s", action, rma)
-            error = _("Something went wrong with this one; the details are in the server log.")
-        results.append({"rma": rma, "ok": not error, "message": error})
+
+    def went_wrong(rma: str) -> str:  # one return's trouble must not stop the others
+        current_app.logger.exception("flask-returns bulk %s failed for %s", action, rma)
+        return _("Something went wrong with this one; the details are in the server log.")
+
+    if action == "refund":
+        errors = refund_returns(rmas, admin_actor(), on_error=went_wrong)
+    else:
+        errors = {}
+        for rma in rmas:
+            try:
+                errors[rma] = _bulk_authorize(state, rma)
+            except Exception:
+                state.session.rollback()
+                errors[rma] = went_wrong(rma)
+    results = [{"rma": rma, "ok": not errors[rma], "message": errors[rma]} for rma in rmas]
     done = sum(1 for r in results if r["ok"])
     return render_page(
         "returns/admin/bulk_results.html",
