@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -111,4 +111,7 @@ def _limiter_for(app: Flask) -> Limiter:
     existing = app.extensions.get("limiter")
     if existing:
         return next(iter(existing))
-    return Limiter(get_remote_address, app=app, storage_uri="memory://", default_limits=[])
+    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", default_limits=[])
+    # Ours limits POSTed look-ups only; other requests need not be weighed at all.
+    limiter.request_filter(lambda: request.method != "POST")
+    return limiter

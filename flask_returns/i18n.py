@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.support import NullTranslations, Translations
@@ -77,6 +78,32 @@ gettext = domain.gettext
 ngettext = domain.ngettext
 lazy_gettext = domain.lazy_gettext
 _ = gettext
+
+
+class PageMessages:
+    """``gettext``/``ngettext`` bound to one catalog, for the render of one page.
+
+    The domain's functions look the language and its catalog up on every call;
+    a page asks some fifty times, always in the same language.
+    """
+
+    __slots__ = ("_catalog",)
+
+    def __init__(self, found: NullTranslations) -> None:
+        self._catalog = found
+
+    def gettext(self, string: str, **variables: Any) -> str:
+        found = self._catalog.ugettext(string)
+        return found % variables if variables else found
+
+    def ngettext(self, singular: str, plural: str, num: int, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        return self._catalog.ungettext(singular, plural, num) % variables
+
+
+def page_messages() -> PageMessages:
+    """Our messages in the language of the page being rendered now."""
+    return PageMessages(domain.get_translations())
 
 
 def available_locales(host_folders: tuple[str, ...] | None = None) -> frozenset[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
@@ -29,6 +29,8 @@ class ReturnsState:
     limiter: Any
     # Built once from the settings (or the host's RETURNS_POLICY).
     policy: ReturnPolicy
+    # Page pieces built once per language (see page_parts).
+    page_parts: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     @property
     def session(self) -> scoped_session:

@@ -7,6 +7,7 @@ host can override any ``returns/*.html`` template and still use ``_()``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from functools import cache, lru_cache
 from typing import Any
@@ -16,8 +17,9 @@ from babel import Locale
 from babel.dates import format_date as babel_format_date
 from flask import current_app, render_template, request
 
-from .i18n import current_locale, gettext, ngettext, text_direction
+from .i18n import current_locale, page_messages, text_direction
 from .money import Money
+from .page_parts import language_options, native_name
 
 
 def format_money(amount: int | Money, currency: str | None = None) -> str:
@@ -54,12 +56,39 @@ def language_choices() -> list[dict[str, Any]]:
     return [
         LanguageChoice(
             code=code,
-            name=_native_name(code),
+            name=native_name(code),
             url=start + _lang_query(code),
             current=code == current,
         )
         for code in current_app.config["RETURNS_LOCALES"]
     ]
+
+
+class LanguageMenu(Sequence[dict[str, Any]]):
+    """:func:`language_choices`, built only when a template reads the entries.
+
+    Our own menu prints :func:`~flask_returns.page_parts.language_options`,
+    made once per language; a host's menu template that lists the entries (with
+    their links) still finds them here.
+    """
+
+    def __init__(self) -> None:
+        self._count = len(current_app.config["RETURNS_LOCALES"])
+        self._choices: list[dict[str, Any]] | None = None
+
+    def _built(self) -> list[dict[str, Any]]:
+        if self._choices is None:
+            self._choices = language_choices()
+        return self._choices
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._built()[index]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self._built())
 
 
 class LanguageChoice(dict[str, Any]):
@@ -79,19 +108,14 @@ def _lang_query(code: str) -> str:
     return urlencode({"lang": code})
 
 
-@cache
-def _native_name(code: str) -> str:
-    name = Locale.parse(code).get_display_name(code) or code
-    return name[:1].upper() + name[1:]
-
-
 def template_context() -> dict[str, Any]:
     locale = current_locale()
     config = current_app.config
+    messages = page_messages()
     return {
-        "_": gettext,
-        "gettext": gettext,
-        "ngettext": ngettext,
+        "_": messages.gettext,
+        "gettext": messages.gettext,
+        "ngettext": messages.ngettext,
         "returns_locale": locale,
         "returns_lang": str(locale).replace("_", "-"),
         "returns_dir": text_direction(locale),
@@ -105,5 +129,9 @@ def template_context() -> dict[str, Any]:
 def render_page(template: str, **context: Any) -> str:
     """Render a customer or admin page (adds the language switcher)."""
     return render_template(
-        template, **template_context(), language_choices=language_choices(), **context
+        template,
+        **template_context(),
+        language_choices=LanguageMenu(),
+        language_options=language_options,
+        **context,
     )

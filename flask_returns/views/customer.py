@@ -15,12 +15,11 @@ from ..documents import prepare_label
 from ..forms import OrderLookupForm, ReturnRequestForm
 from ..i18n import current_locale
 from ..i18n import gettext as _
-from ..labels import reason_label
 from ..links import status_url
 from ..models import Photo, ReturnRequest, ReturnStatus
 from ..orders import Order, normalize_email
+from ..page_parts import cost_hints, reason_options
 from ..policy import Eligibility, assess_order
-from ..policy_text import reason_hints
 from ..state import ReturnsState, get_state
 from ..templating import render_page
 from ..workflow import Actor, LineRequest, claimed_quantities, request_return
@@ -86,10 +85,8 @@ def new_return() -> str | Response | tuple[str, int]:
         "order": order,
         "eligibility": eligibility,
         "form": form,
-        "reason_label": reason_label,
-        "reasons": state.policy.reasons,
-        "photo_reasons": state.policy.photo_reasons,
-        "reason_hints": reason_hints(state.policy),
+        "reason_options": reason_options,
+        "reason_hints": cost_hints(),
     }
     if request.method == "GET" or not eligibility.eligible:
         return render_page("returns/new_return.html", choices={}, problems=[], **page)

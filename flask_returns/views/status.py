@@ -13,7 +13,7 @@ from ..errors import IllegalTransition
 from ..forms import ConfirmForm, TrackForm
 from ..i18n import gettext as _
 from ..labels import reason_label
-from ..links import return_for_token, status_url
+from ..links import external_url, return_for_token, status_url
 from ..models import Photo, ReturnRequest, ReturnStatus
 from ..orders import normalize_email
 from ..state import ReturnsState, get_state
@@ -40,7 +40,8 @@ def status(token: str) -> str:
         ret=ret,
         token=token,
         journey=JOURNEY,
-        link=status_url(ret),
+        # The token that opened the page is the link: signing it again gives the same.
+        link=external_url("returns.status", token=token),
         created=request.args.get("created") == "1",
         cancelled=request.args.get("cancelled") == "1",
         can_cancel=can_transition(ret.status, S.CANCELLED),
