@@ -17,7 +17,7 @@ from .form_base import ReturnsForm, at_most
 from .i18n import gettext as _
 from .i18n import lazy_gettext as _l
 from .i18n import ngettext
-from .money import minor_digits
+from .money import major_units, minor_digits
 
 # What an item can look like when it comes back, best first.
 CONDITIONS = ("as_new", "opened", "used", "damaged")
@@ -85,8 +85,7 @@ _AMOUNT = re.compile(r"\d{1,15}(?:[.,]\d+)?")
 
 def format_major(amount: int, currency: str) -> str:
     """Minor units as plain major-unit text for an input: ``5447`` EUR -> ``54.47``."""
-    digits = minor_digits(currency)
-    return f"{Decimal(amount).scaleb(-digits):.{digits}f}"
+    return f"{major_units(amount, currency):.{minor_digits(currency)}f}"
 
 
 def parse_major(text: str, currency: str) -> tuple[int | None, str]:

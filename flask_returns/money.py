@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from babel import Locale
 from babel.numbers import format_currency, get_currency_precision, list_currencies
@@ -16,9 +17,18 @@ from babel.numbers import format_currency, get_currency_precision, list_currenci
 _KNOWN = frozenset(list_currencies())
 
 
+@lru_cache(maxsize=256)
 def minor_digits(currency: str) -> int:
     """How many digits the currency's minor unit has (2 for EUR, 0 for JPY, 3 for KWD)."""
     return get_currency_precision(currency)
+
+
+def major_units(minor: int, currency: str) -> Decimal:
+    """``1234`` EUR -> ``Decimal("12.34")``, ``1235`` JPY -> ``Decimal("1235")``; exact.
+
+    For display and export only; sums and comparisons stay in minor units.
+    """
+    return Decimal(minor).scaleb(-minor_digits(currency))
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +75,7 @@ class Money:
 
     def as_decimal(self) -> Decimal:
         """The amount in major units, exact (for display and export only)."""
-        return Decimal(self.amount).scaleb(-minor_digits(self.currency))
+        return major_units(self.amount, self.currency)
 
     def format(self, locale: Locale | str) -> str:
         """Localised text, e.g. ``1.234,50 €`` in de or ``¥1,235`` in en."""

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
-from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,7 +19,7 @@ from sqlalchemy.orm import Session, scoped_session
 
 from ..labels import reason_label
 from ..models import Refund, RefundStatus, ReturnLine, ReturnRequest
-from ..money import minor_digits
+from ..money import major_units
 from .ranges import DateRange
 
 Row = tuple[Any, ...]
@@ -30,16 +28,6 @@ AnySession = Session | scoped_session[Session]
 # Rows per query: big enough that round trips do not dominate, small enough that
 # a batch is a few hundred kilobytes at most.
 BATCH_SIZE = 1000
-
-
-@cache
-def _exponent(currency: str) -> int:
-    return -minor_digits(currency)
-
-
-def major_units(minor: int, currency: str) -> Decimal:
-    """``1234 EUR`` -> ``Decimal("12.34")``, ``1235 JPY`` -> ``Decimal("1235")``; exact."""
-    return Decimal(minor).scaleb(_exponent(currency))
 
 
 # --------------------------------------------------------------------------- refunds
