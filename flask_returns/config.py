@@ -1,21 +1,24 @@
-"""Every ``RETURNS_*`` setting, in one place, checked when the app starts.
+"""Every ``RETURNS_*`` setting, gathered in :data:`SETTINGS`, checked when the app starts.
 
 A wrong setting should stop ``init_app`` with a message that names the key,
-not surface later as a 500 in front of a customer. The README's settings table
-is checked against :data:`SETTINGS` by the test suite, so the two stay in step.
+not surface later as a 500 in front of a customer. The label and mail settings
+are listed beside their code (``label_settings``, ``mail_settings``) and joined
+here. The README's settings table is checked against :data:`SETTINGS` by the
+test suite, so the two stay in step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from . import setting_checks as checks
 from .errors import ConfigurationError
-from .label_settings import label_provider, return_address, shop_contact
-from .mail_settings import MAIL_KINDS, check_address, check_kinds, check_port
+from .label_settings import LABEL_SETTINGS
+from .mail_settings import MAIL_SETTINGS
 from .paths import translations_folder
+from .setting_checks import Setting
 
 DEFAULT_REASONS = (
     "damaged",
@@ -27,16 +30,6 @@ DEFAULT_REASONS = (
     "arrived_late",
     "other",
 )
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One documented setting: its default and the check its value must pass."""
-
-    key: str
-    default: Any
-    doc: str
-    check: Callable[[str, Any], Any]
 
 
 def shipped_locales() -> tuple[str, ...]:
@@ -107,6 +100,16 @@ SETTINGS: tuple[Setting, ...] = (
         DEFAULT_REASONS,
         "Reason codes a customer chooses from, in display order.",
         checks.reason_codes,
+    ),
+    Setting(
+        "RETURNS_REASON_LABELS",
+        {},
+        "Names for the shop's own reason codes (or new names for ours): "
+        '`{"broken_zipper": "Broken zipper"}`, translated by the catalogs in '
+        "`RETURNS_TRANSLATION_DIRECTORIES`, or by language: "
+        '`{"broken_zipper": {"en": "Broken zipper", "pl": "Zepsuty zamek"}}`. A code '
+        'without a name shows as written, `broken_zipper` as "Broken zipper".',
+        checks.reason_labels,
     ),
     Setting(
         "RETURNS_PHOTO_REQUIRED_REASONS",
@@ -253,68 +256,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Refund the order's shipping when every line of the order comes back in full.",
         checks.flag,
     ),
-    Setting(
-        "RETURNS_RETURN_ADDRESS",
-        None,
-        "Where returns are sent, printed on the label: a dict with `name`, `line1`, "
-        "`line2`, `postal_code`, `city` and `country` (ISO 3166 code such as `DE`); "
-        "`line2` and `postal_code` may be left out. None turns labels off (with a "
-        "warning at start-up).",
-        return_address,
-    ),
-    Setting(
-        "RETURNS_LABEL_PAGE_SIZE",
-        "4x6",
-        "Paper of the label PDF: `4x6` (a 4 x 6 in label printer), or `A4` / `Letter` "
-        "with the label in a dashed cut line. The packing page uses the same paper.",
-        checks.choice("4x6", "A4", "Letter"),
-    ),
-    Setting(
-        "RETURNS_CARRIER_NAME",
-        None,
-        "The carrier named in the prepaid mark on the built-in label, e.g. `DHL`.",
-        checks.optional_str,
-    ),
-    Setting(
-        "RETURNS_CARRIER_ACCOUNT",
-        None,
-        "The shop's permit or account number with the carrier, printed in the prepaid mark.",
-        checks.optional_str,
-    ),
-    Setting(
-        "RETURNS_CARRIER_SERVICE",
-        None,
-        "The carrier's service printed in the prepaid mark, e.g. `Retoure Online`.",
-        checks.optional_str,
-    ),
-    Setting(
-        "RETURNS_DROP_OFF_DAYS",
-        14,
-        "Days after authorization by which the parcel should be handed to the carrier; "
-        "the label and packing page print the date.",
-        checks.int_at_least(1),
-    ),
-    Setting(
-        "RETURNS_REFUND_DAYS",
-        10,
-        "Days a refund may take to show on the customer's statement; the packing page says so.",
-        checks.int_at_least(1),
-    ),
-    Setting(
-        "RETURNS_SHOP_CONTACT",
-        None,
-        'How customers reach the shop, printed on the packing page: `{"email": ..., '
-        '"phone": ...}` (either may be left out). None prints only the status link.',
-        shop_contact,
-    ),
-    Setting(
-        "RETURNS_LABEL_PROVIDER",
-        None,
-        "An object implementing `flask_returns.documents.LabelProvider` whose carrier "
-        "label (PDF or PNG/JPEG) goes on the label page; None draws the built-in "
-        "merchant-permit label.",
-        label_provider,
-    ),
+    *LABEL_SETTINGS,
     Setting(
         "RETURNS_ADMIN_PERMISSION",
         None,
@@ -343,88 +285,7 @@ SETTINGS: tuple[Setting, ...] = (
         "pool size. SQLite always takes them one by one.",
         checks.int_at_least(1),
     ),
-    # Customer e-mail (flask_returns.notifications, outbox, mailer).
-    Setting(
-        "RETURNS_MAIL_FROM",
-        None,
-        "Sender of customer e-mails, e.g. `Shop <returns@shop.example>` (a bare address "
-        "gets `RETURNS_SHOP_NAME` as its name); needed once mail is on.",
-        check_address,
-    ),
-    Setting(
-        "RETURNS_SMTP_HOST",
-        None,
-        "SMTP server that sends customer e-mails. With neither this nor "
-        "`RETURNS_MAIL_SENDER`, mail is off: messages wait in the outbox (with a warning "
-        "at start-up).",
-        checks.optional_str,
-    ),
-    Setting(
-        "RETURNS_SMTP_PORT",
-        None,
-        "SMTP port; None means 25, 587 with `starttls`, 465 with `ssl`.",
-        check_port,
-    ),
-    Setting(
-        "RETURNS_SMTP_USERNAME",
-        None,
-        "SMTP login, with `RETURNS_SMTP_PASSWORD`; None sends without logging in.",
-        checks.optional_str,
-    ),
-    Setting(
-        "RETURNS_SMTP_PASSWORD",
-        None,
-        "SMTP password.",
-        checks.optional_str,
-    ),
-    Setting(
-        "RETURNS_SMTP_SECURITY",
-        "starttls",
-        "`starttls` (upgrade a plain connection, certificate checked), `ssl` (TLS from the "
-        "first byte) or `none` (a local relay or a debugging server only).",
-        checks.choice("starttls", "ssl", "none"),
-    ),
-    Setting(
-        "RETURNS_SMTP_TIMEOUT",
-        10,
-        "Seconds to wait for the SMTP server at each step before the attempt counts as "
-        "failed (the message stays queued).",
-        checks.int_at_least(1),
-    ),
-    Setting(
-        "RETURNS_MAIL_SENDER",
-        None,
-        "Instead of SMTP, a callable `send(message)` taking an `email.message.EmailMessage` "
-        "(your mail API); it raises to say the message was not sent.",
-        checks.optional_callable,
-    ),
-    Setting(
-        "RETURNS_MAIL_SEND_AFTER_COMMIT",
-        True,
-        "Send new messages as soon as the change they report is committed; a failure "
-        "leaves them queued. False leaves all sending to `flask returns outbox send`.",
-        checks.flag,
-    ),
-    Setting(
-        "RETURNS_MAIL_KINDS",
-        MAIL_KINDS,
-        "Messages the customer gets: request_received, authorized, rejected, "
-        "goods_received, refund_issued, refund_failed; leave out the ones your own signal "
-        "receivers send.",
-        check_kinds,
-    ),
-    Setting(
-        "RETURNS_OUTBOX_MAX_ATTEMPTS",
-        12,
-        "Sending attempts per message before it is marked failed.",
-        checks.int_at_least(1),
-    ),
-    Setting(
-        "RETURNS_OUTBOX_RETRY_DELAY",
-        60,
-        "Seconds before the first retry; each further retry waits twice as long, at most 6 hours.",
-        checks.int_at_least(1),
-    ),
+    *MAIL_SETTINGS,
 )
 
 KEYS = frozenset(setting.key for setting in SETTINGS)
@@ -465,24 +326,20 @@ def load_settings(config: dict[str, Any]) -> ReturnsSettings:
     return ReturnsSettings(values)
 
 
+# Settings that name reasons: each may only name reasons customers can choose.
+_NAMING_REASONS = (
+    "RETURNS_PHOTO_REQUIRED_REASONS",
+    "RETURNS_CUSTOMER_PAYS_SHIPPING_REASONS",
+    "RETURNS_RESTOCKING_FEES",
+)
+
+
 def _check_together(values: dict[str, Any]) -> None:
-    unknown = set(values["RETURNS_PHOTO_REQUIRED_REASONS"]) - set(values["RETURNS_REASONS"])
-    if unknown:
-        raise ConfigurationError(
-            "RETURNS_PHOTO_REQUIRED_REASONS names reasons missing from RETURNS_REASONS: "
-            + ", ".join(sorted(unknown))
-        )
-    unknown = set(values["RETURNS_CUSTOMER_PAYS_SHIPPING_REASONS"]) - set(values["RETURNS_REASONS"])
-    if unknown:
-        raise ConfigurationError(
-            "RETURNS_CUSTOMER_PAYS_SHIPPING_REASONS names reasons missing from RETURNS_REASONS: "
-            + ", ".join(sorted(unknown))
-        )
-    unknown = set(values["RETURNS_RESTOCKING_FEES"]) - set(values["RETURNS_REASONS"])
-    if unknown:
-        raise ConfigurationError(
-            "RETURNS_RESTOCKING_FEES names reasons missing from RETURNS_REASONS: "
-            + ", ".join(sorted(unknown))
-        )
+    for key in _NAMING_REASONS:
+        unknown = set(values[key]) - set(values["RETURNS_REASONS"])
+        if unknown:
+            raise ConfigurationError(
+                f"{key} names reasons missing from RETURNS_REASONS: " + ", ".join(sorted(unknown))
+            )
     if values["RETURNS_DEFAULT_LOCALE"] not in values["RETURNS_LOCALES"]:
         raise ConfigurationError("RETURNS_DEFAULT_LOCALE must be one of RETURNS_LOCALES")

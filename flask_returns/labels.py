@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from flask import current_app, has_app_context
+
+from .i18n import current_locale_code
 from .i18n import gettext as _
 from .i18n import lazy_gettext as _l
 from .models import ReturnStatus
@@ -19,9 +24,27 @@ REASON_LABELS = {
 
 
 def reason_label(code: str) -> str:
-    """The translated name; a host's own reason code shows as written."""
+    """The reason's name in the reader's language: the shop's own, else ours.
+
+    A code nobody named (a shop's reason without ``RETURNS_REASON_LABELS``)
+    shows as written, ``broken_zipper`` as "Broken zipper".
+    """
+    if has_app_context():
+        named = current_app.config.get("RETURNS_REASON_LABELS", {}).get(code)
+        if named is not None:
+            return _shops_name(named)
     label = REASON_LABELS.get(code)
     return str(label) if label is not None else code.replace("_", " ").capitalize()
+
+
+def _shops_name(named: str | Mapping[str, str]) -> str:
+    if isinstance(named, str):
+        return _(named)  # the shop's catalogs, merged over ours, may translate it
+    code = current_locale_code()
+    for candidate in (code, code.split("_")[0], current_app.config["RETURNS_DEFAULT_LOCALE"], "en"):
+        if candidate in named:
+            return named[candidate]
+    return next(iter(named.values()))
 
 
 def status_labels() -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""The mail settings: their checks, and whether mail can go out at all.
+"""The mail settings, their checks, and whether mail can go out at all.
 
 Kept apart from :mod:`flask_returns.config` so that the mail rules (an address,
 a port, the kinds of message) sit with the mail code, and so that "mail is off"
@@ -14,7 +14,9 @@ from typing import Any
 
 from flask import Flask
 
+from . import setting_checks as checks
 from .errors import ConfigurationError
+from .setting_checks import Setting
 
 #: Every message the customer can get, in the order a return lives through them.
 MAIL_KINDS = (
@@ -98,3 +100,89 @@ def warn_about_mail(app: Flask, settings: Mapping[str, Any]) -> None:
             "flask-returns e-mails written outside a request (cron commands, scripts) "
             "carry no links until RETURNS_PUBLIC_URL is set"
         )
+
+
+# The mail part of flask_returns.config.SETTINGS.
+MAIL_SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "RETURNS_MAIL_FROM",
+        None,
+        "Sender of customer e-mails, e.g. `Shop <returns@shop.example>` (a bare address "
+        "gets `RETURNS_SHOP_NAME` as its name); needed once mail is on.",
+        check_address,
+    ),
+    Setting(
+        "RETURNS_SMTP_HOST",
+        None,
+        "SMTP server that sends customer e-mails. With neither this nor "
+        "`RETURNS_MAIL_SENDER`, mail is off: messages wait in the outbox (with a warning "
+        "at start-up).",
+        checks.optional_str,
+    ),
+    Setting(
+        "RETURNS_SMTP_PORT",
+        None,
+        "SMTP port; None means 25, 587 with `starttls`, 465 with `ssl`.",
+        check_port,
+    ),
+    Setting(
+        "RETURNS_SMTP_USERNAME",
+        None,
+        "SMTP login, with `RETURNS_SMTP_PASSWORD`; None sends without logging in.",
+        checks.optional_str,
+    ),
+    Setting(
+        "RETURNS_SMTP_PASSWORD",
+        None,
+        "SMTP password.",
+        checks.optional_str,
+    ),
+    Setting(
+        "RETURNS_SMTP_SECURITY",
+        "starttls",
+        "`starttls` (upgrade a plain connection, certificate checked), `ssl` (TLS from the "
+        "first byte) or `none` (a local relay or a debugging server only).",
+        checks.choice("starttls", "ssl", "none"),
+    ),
+    Setting(
+        "RETURNS_SMTP_TIMEOUT",
+        10,
+        "Seconds to wait for the SMTP server at each step before the attempt counts as "
+        "failed (the message stays queued).",
+        checks.int_at_least(1),
+    ),
+    Setting(
+        "RETURNS_MAIL_SENDER",
+        None,
+        "Instead of SMTP, a callable `send(message)` taking an `email.message.EmailMessage` "
+        "(your mail API); it raises to say the message was not sent.",
+        checks.optional_callable,
+    ),
+    Setting(
+        "RETURNS_MAIL_SEND_AFTER_COMMIT",
+        True,
+        "Send new messages as soon as the change they report is committed; a failure "
+        "leaves them queued. False leaves all sending to `flask returns outbox send`.",
+        checks.flag,
+    ),
+    Setting(
+        "RETURNS_MAIL_KINDS",
+        MAIL_KINDS,
+        "Messages the customer gets: request_received, authorized, rejected, "
+        "goods_received, refund_issued, refund_failed; leave out the ones your own signal "
+        "receivers send.",
+        check_kinds,
+    ),
+    Setting(
+        "RETURNS_OUTBOX_MAX_ATTEMPTS",
+        12,
+        "Sending attempts per message before it is marked failed.",
+        checks.int_at_least(1),
+    ),
+    Setting(
+        "RETURNS_OUTBOX_RETRY_DELAY",
+        60,
+        "Seconds before the first retry; each further retry waits twice as long, at most 6 hours.",
+        checks.int_at_least(1),
+    ),
+)

@@ -1,10 +1,10 @@
 """Pieces of the customer pages that read the same for every visitor in a language.
 
 The language menu, the reason list of each line and the policy's cost hints
-depend only on the app's settings and the reader's language, yet a page used to
-build them anew for every request (some 30 menu entries and eight reasons per
-line, each translated and escaped). They are built once per app and language
-here, and kept on the app's state, as HTML that is already escaped.
+depend only on the app's settings and the reader's language. Built in the
+template they would cost every request some 30 menu entries and eight reasons
+per line, each translated and escaped; here they are built once per app and
+language, kept on the app's state as HTML that is already escaped.
 """
 
 from __future__ import annotations

@@ -1,20 +1,34 @@
 """The checks behind the settings: each returns the value to use or names the key.
 
 Kept apart from :mod:`flask_returns.config` so that the settings list there stays
-readable; every function here has the ``check(key, value)`` shape of a Setting
-(or builds one). Label and mail settings keep their checks beside their code.
+readable; every function here has the ``check(key, value)`` shape of a
+:class:`Setting` (or builds one). Label and mail settings keep their checks beside
+their code.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from os import PathLike
+from types import MappingProxyType
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
 from .errors import ConfigurationError
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One documented setting: its default and the check its value must pass."""
+
+    key: str
+    default: Any
+    doc: str
+    check: Callable[[str, Any], Any]
+
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _COUNTRY = re.compile(r"[A-Z]{2}")
@@ -179,6 +193,29 @@ def reason_codes(key: str, value: Any) -> tuple[str, ...]:
     if len(set(value)) != len(value):
         raise ConfigurationError(f"{key} lists a reason twice: {value!r}")
     return tuple(value)
+
+
+def reason_labels(key: str, value: Any) -> Mapping[str, str | Mapping[str, str]]:
+    """Reason code -> a name (English, translated by the shop's catalogs) or names by language."""
+    if not isinstance(value, Mapping):
+        raise ConfigurationError(f"{key} must be a dict of reason code -> name, got {value!r}")
+    checked: dict[str, str | Mapping[str, str]] = {}
+    for code, name in value.items():
+        if not isinstance(code, str) or not _SLUG.fullmatch(code):
+            raise ConfigurationError(f"{key}: {code!r} is not a lower-case reason code")
+        if isinstance(name, Mapping):
+            for language, text in name.items():
+                locale(key, language)
+                if not isinstance(text, str) or not text.strip():
+                    raise ConfigurationError(f"{key}: the {language} name of {code!r} is empty")
+            if not name:
+                raise ConfigurationError(f"{key}: {code!r} has no names")
+            checked[code] = MappingProxyType(dict(name))
+        elif isinstance(name, str) and name.strip():
+            checked[code] = name
+        else:
+            raise ConfigurationError(f"{key}: the name of {code!r} must be text, got {name!r}")
+    return MappingProxyType(checked)
 
 
 def locale_list(key: str, value: Any) -> tuple[str, ...]:

@@ -46,6 +46,11 @@ def test_defaults_are_filled_in_without_overriding_the_host():
         ("RETURNS_LOCALES", ["en", "xx_nope"], "RETURNS_LOCALES"),
         ("RETURNS_LOCALES", ["en", "pl", "sw"], "without a catalog: sw"),
         ("RETURNS_DEFAULT_LOCALE", "sw", "RETURNS_DEFAULT_LOCALE must be one of RETURNS_LOCALES"),
+        ("RETURNS_REASON_LABELS", ["zipper"], "RETURNS_REASON_LABELS must be a dict"),
+        ("RETURNS_REASON_LABELS", {"Zipper!": "Zipper"}, "'Zipper!' is not a lower-case"),
+        ("RETURNS_REASON_LABELS", {"zipper": ""}, "the name of 'zipper' must be text"),
+        ("RETURNS_REASON_LABELS", {"zipper": {"xx_nope": "Z"}}, "'xx_nope' is not a locale"),
+        ("RETURNS_REASON_LABELS", {"zipper": {"pl": " "}}, "the pl name of 'zipper' is empty"),
         ("RETURNS_WINDOW_DYAS", 30, "Unknown setting(s): RETURNS_WINDOW_DYAS"),
     ],
 )

@@ -254,3 +254,79 @@ def test_the_language_switcher_is_a_form_that_works_without_javascript():
     assert '<select id="returns-lang" name="lang"' in page
     assert '<option value="pl" lang="pl">Polski</option>' in page
     assert '<button type="submit">' in page
+
+
+def _looked_up(app, lang="en"):
+    """A client of ``app`` (tables created) that has looked up order N9001."""
+    from flask_returns.models import Base
+
+    from .test_customer_flow import csrf
+
+    with app.app_context():
+        Base.metadata.create_all(app.extensions["test_db"].engine)
+    client = app.test_client()
+    found = client.post(
+        f"/returns/?lang={lang}",
+        data={
+            "csrf_token": csrf(client, f"/returns/?lang={lang}"),
+            "order_number": "N9001",
+            "email": "buyer@example.com",
+        },
+    )
+    assert found.status_code == 302
+    return client
+
+
+def test_a_shops_own_reasons_carry_its_names_in_each_language(tmp_path: Path):
+    from .test_customer_flow import csrf
+
+    _host_catalog(tmp_path, "pl", {"Colour differs": "Inny kolor"})
+    app = make_host(
+        f"sqlite:///{tmp_path / 'shop.db'}",
+        RETURNS_LOCALES=("en", "pl", "de"),
+        RETURNS_REASONS=("damaged", "broken_zipper", "colour", "other", "torn_seam"),
+        RETURNS_PHOTO_REQUIRED_REASONS=("damaged",),
+        RETURNS_TRANSLATION_DIRECTORIES=[tmp_path],
+        RETURNS_REASON_LABELS={
+            "broken_zipper": {"en": "Broken zipper", "pl": "Zepsuty zamek"},
+            "colour": "Colour differs",  # translated by the shop's catalog
+            "other": "Something <else>",  # renames one of ours; HTML stays text
+        },
+    )
+    client = _looked_up(app, "pl")
+    polish = client.get("/returns/new").get_data(as_text=True)
+    assert '<option value="broken_zipper">Zepsuty zamek</option>' in polish
+    assert '<option value="colour">Inny kolor</option>' in polish
+    assert '<option value="other">Something &lt;else&gt;</option>' in polish
+    assert '<option value="torn_seam">Torn seam</option>' in polish  # nobody named it
+    assert '<option value="damaged">Dotarł uszkodzony' in polish  # ours stay translated
+    # German has no name of its own: English, the default locale's, stands in.
+    german = client.get("/returns/new?lang=de").get_data(as_text=True)
+    assert '<option value="broken_zipper">Broken zipper</option>' in german
+    assert '<option value="colour">Colour differs</option>' in german
+
+    created = client.post(
+        "/returns/new?lang=pl",
+        data={
+            "csrf_token": csrf(client, "/returns/new"),
+            "line-1-quantity": "1",
+            "line-1-reason": "broken_zipper",
+        },
+    )
+    assert created.status_code == 302, created.get_data(as_text=True)[:300]
+    status = client.get(created.headers["Location"] + "&lang=pl").get_data(as_text=True)
+    assert "Mug · Zepsuty zamek" in status
+
+
+def test_each_app_shows_its_own_reasons(tmp_path: Path):
+    """Reason lists are kept per app and language: two shops in one process differ."""
+    pages = []
+    for n, reasons in enumerate((("damaged", "other"), ("size_fit", "other"))):
+        app = make_host(
+            f"sqlite:///{tmp_path / f'{n}.db'}",
+            RETURNS_REASONS=reasons,
+            RETURNS_PHOTO_REQUIRED_REASONS=(),
+        )
+        pages.append(_looked_up(app).get("/returns/new").get_data(as_text=True))
+    assert 'value="damaged"' in pages[0] and 'value="size_fit"' not in pages[0]
+    assert 'value="size_fit"' in pages[1] and 'value="damaged"' not in pages[1]
