@@ -530,15 +530,13 @@ def bench_http() -> dict[str, Any]:
             db.engine.dispose()
         status_path = make_return(url, stripe_server.api_base, storage)
 
-        shop = Gunicorn(
-            "shop_wsgi:app",
-            {
-                "BENCH_DATABASE_URL": url,
-                "BENCH_SECRET_KEY": SECRET_KEY,
-                "BENCH_STRIPE_API_BASE": stripe_server.api_base,
-                "BENCH_STORAGE_PATH": storage,
-            },
-        )
+        shop_env = {
+            "BENCH_DATABASE_URL": url,
+            "BENCH_SECRET_KEY": SECRET_KEY,
+            "BENCH_STRIPE_API_BASE": stripe_server.api_base,
+            "BENCH_STORAGE_PATH": storage,
+        }
+        shop = Gunicorn("shop_wsgi:app", shop_env)
         servers.append(shop)
         cookies = lookup_cookie(shop.port)
         response, returns_html = _request(shop.port, "GET", "/returns/new", dict(cookies))
@@ -548,6 +546,15 @@ def bench_http() -> dict[str, Any]:
         if response.status != 200:
             raise RuntimeError(f"{status_path} answered {response.status}")
 
+        # A diagnostic: the same pages with their reads served from memory.
+        in_memory = Gunicorn("shop_wsgi_reads_in_memory:app", shop_env)
+        servers.append(in_memory)
+        in_memory_cookies = lookup_cookie(in_memory.port)
+        for path, jar in (("/returns/new", in_memory_cookies), (status_path, {})):
+            for _ in range(GUNICORN_WORKERS * 2):  # every worker answers from memory
+                response, _html = _request(in_memory.port, "GET", path, dict(jar))
+                if response.status != 200:
+                    raise RuntimeError(f"{path} (reads in memory) answered {response.status}")
         bare = Gunicorn("bare_app:app", {"BENCH_HTML_LENGTH": str(len(returns_html))})
         servers.append(bare)
         _, bare_html = _request(bare.port, "GET", "/", {})
@@ -555,6 +562,8 @@ def bench_http() -> dict[str, Any]:
         targets = {
             "returns_new": (shop.port, "/returns/new", cookies),
             "status": (shop.port, status_path, {}),
+            "returns_new_reads_in_memory": (in_memory.port, "/returns/new", in_memory_cookies),
+            "status_reads_in_memory": (in_memory.port, status_path, {}),
             "bare": (bare.port, "/", {}),
         }
         runs: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}
@@ -590,6 +599,9 @@ def bench_http() -> dict[str, Any]:
         ratio = rps[name] / rps["bare"]
         result[f"{name}_ratio"] = round(ratio, 3)
         result[f"{name}_goal_met"] = ratio >= 0.5
+    for name in ("returns_new", "status"):
+        diagnostic = f"{name}_reads_in_memory"
+        result[f"{diagnostic}_ratio"] = round(rps[diagnostic] / rps["bare"], 3)
     return result
 
 
@@ -611,11 +623,16 @@ def print_table(results: dict[str, Any]) -> None:
     rows.append(("upload 5 x ~10 MB: RSS increase (MB)", mem["rss_increase_mb"], "", ""))
     h = results["http"]
     for name, label in (("returns_new", "GET /returns/new"), ("status", "GET /returns/status/<t>"),
+                        ("returns_new_reads_in_memory", "/returns/new, reads in memory"),
+                        ("status_reads_in_memory", "status page, reads in memory"),
                         ("bare", "bare Flask page")):  # fmt: skip
         rows.append((f"rps: {label}", h["rps_median"][name], "", ""))
     for name in ("returns_new", "status"):
         rows.append((f"rps ratio: {name} / bare", h[f"{name}_ratio"], ">= 0.5",
                      h[f"{name}_goal_met"]))  # fmt: skip
+    for name in ("returns_new", "status"):
+        rows.append((f"rps ratio: {name}, reads in memory / bare",
+                     h[f"{name}_reads_in_memory_ratio"], "", ""))  # fmt: skip
     print(f"{'measurement (median)':<40} {'value':>10}  {'goal':<8} met")
     print("-" * 66)
     for label, value, goal, met in rows:
