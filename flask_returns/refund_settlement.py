@@ -8,6 +8,7 @@ so the same news arriving twice is recorded once.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -123,6 +124,21 @@ def record_answer(
     return changed
 
 
+def record_stripe_refund(
+    ret: ReturnRequest, refund: Refund, found: Any, *, seen: tuple[str, str | None] | None
+) -> bool:
+    """:func:`record_answer` for a refund object Stripe returned (its status, id, reason)."""
+    return record_answer(
+        ret,
+        refund,
+        RefundStatus(found.status),
+        Actor.stripe(found.id),
+        seen=seen,
+        stripe_refund_id=found.id,
+        failure_reason=found.failure_reason,
+    )
+
+
 def _overridden(ret: ReturnRequest, refund: Refund) -> bool:
     """Whether an admin overrode the policy, on record, to make this refund."""
     return any(
@@ -162,15 +178,7 @@ def settle_from_stripe(refund: Refund) -> bool:
             failure_reason="no refund reached Stripe",
         )
     else:
-        changed = record_answer(
-            ret,
-            refund,
-            RefundStatus(found.status),
-            Actor.stripe(found.id),
-            seen=seen,
-            stripe_refund_id=found.id,
-            failure_reason=found.failure_reason,
-        )
+        changed = record_stripe_refund(ret, refund, found, seen=seen)
     state.session.commit()
     return changed
 

@@ -47,6 +47,7 @@ from .refund_settlement import (
     open_refunds,
     record_answer,
     record_refund_status,
+    record_stripe_refund,
     settle_from_stripe,
 )
 from .state import get_state
@@ -250,15 +251,7 @@ def issue_refund(
             )
             session.commit()
             raise RefundRefused(_failure_message(failure)) from None
-        record_answer(
-            ret,
-            refund,
-            RefundStatus(answer.status),
-            Actor.stripe(answer.id),
-            seen=seen,
-            stripe_refund_id=answer.id,
-            failure_reason=answer.failure_reason,
-        )
+        record_stripe_refund(ret, refund, answer, seen=seen)
         _commit_keeping(ret, refund)
     except RefundRefused:
         raise

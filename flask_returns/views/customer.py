@@ -15,6 +15,7 @@ from ..documents import prepare_label
 from ..forms import OrderLookupForm, ReturnRequestForm
 from ..i18n import current_locale
 from ..i18n import gettext as _
+from ..labels import reason_label
 from ..links import status_url
 from ..models import Photo, ReturnRequest, ReturnStatus
 from ..orders import Order, normalize_email
@@ -87,6 +88,10 @@ def new_return() -> str | Response | tuple[str, int]:
         "form": form,
         "reason_options": reason_options,
         "reason_hints": cost_hints(),
+        # Not used by our template; kept for shops whose own template lists them.
+        "reason_label": reason_label,
+        "reasons": state.policy.reasons,
+        "photo_reasons": state.policy.photo_reasons,
     }
     if request.method == "GET" or not eligibility.eligible:
         return render_page("returns/new_return.html", choices={}, problems=[], **page)
