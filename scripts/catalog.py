@@ -3,6 +3,7 @@
     python scripts/catalog.py todo LANG > todo.json    # messages still to translate
     python scripts/catalog.py fill LANG done.json      # write translations back
     python scripts/catalog.py check [LANG ...]         # list gaps; exit 1 if any
+    python scripts/catalog.py plurals [LANG ...]       # move catalogs to Babel's plural rules
 
 ``todo`` writes a JSON list of {"id", "plural", "forms", "context"} items, where
 ``forms`` is how many plural forms the language has. ``fill`` takes a JSON object
@@ -12,11 +13,15 @@ plural form) for plural messages. Placeholders such as ``%(rma)s`` must be kept.
 
 from __future__ import annotations
 
+import gettext
 import json
 import re
 import sys
+from collections import Counter
 from pathlib import Path
 
+from babel import Locale
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent / "translations"
@@ -118,8 +123,54 @@ def fill(lang: str, done: dict) -> int:
     return written
 
 
+# Numbers on which two plural rules are compared: every count a page shows in practice,
+# and the large round numbers where CLDR's "many" forms (es, fr, it, pt) begin.
+SAMPLE_NUMBERS = [*range(1001), 10_000, 100_000, 1_000_000, 1_000_001, 2_000_000, 10**9]
+
+
+def plural_choices(plural_expr: str) -> list[int]:
+    """What a gettext plural expression chooses for each of SAMPLE_NUMBERS."""
+    choose = gettext.c2py(plural_expr)
+    return [choose(n) for n in SAMPLE_NUMBERS]
+
+
+def move_to_current_plurals(lang: str) -> list[str]:
+    """Rewrite one catalog's Plural-Forms to the installed Babel's, keeping translations.
+
+    Each new form takes the old form that most of its numbers used to select, so a rule
+    written differently but doing the same keeps every string where it was. Returns the
+    new forms that no old form matched exactly: a translator must write those.
+    """
+    catalog = load(lang)
+    current = get_plural(Locale.parse(lang))
+    old_choices = plural_choices(catalog.plural_expr)
+    new_choices = plural_choices(current.plural_expr)
+    if catalog.num_plurals == current.num_plurals and old_choices == new_choices:
+        return []
+    votes: dict[int, Counter] = {form: Counter() for form in range(current.num_plurals)}
+    for old, new in zip(old_choices, new_choices, strict=True):
+        votes[new][old] += 1
+    source = {new: counts.most_common(1)[0][0] for new, counts in votes.items()}
+    unsure = [
+        f"{lang}: form {new} was {sorted(counts)}"
+        for new, counts in votes.items()
+        if len(counts) > 1 or list(source.values()).count(source[new]) > 1
+    ]
+    for message in catalog:
+        if message.id and isinstance(message.id, tuple):
+            strings = _translations(message)
+            message.string = tuple(strings[source[new]] for new in range(current.num_plurals))
+    rule = f"nplurals={current.num_plurals}; plural={current.plural_expr};"
+    catalog.mime_headers = [
+        (name, rule if name.lower() == "plural-forms" else value)
+        for name, value in catalog.mime_headers
+    ]
+    save(lang, catalog)
+    return unsure
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) < 1 or argv[0] not in {"todo", "fill", "check"}:
+    if len(argv) < 1 or argv[0] not in {"todo", "fill", "check", "plurals"}:
         print(__doc__, file=sys.stderr)
         return 2
     command, args = argv[0], argv[1:]
@@ -131,6 +182,10 @@ def main(argv: list[str]) -> int:
         print(f"{fill(args[0], done)} messages written")
         return 0
     langs = args or sorted(p.name for p in ROOT.iterdir() if po_path(p.name).exists())
+    if command == "plurals":
+        unsure = [line for lang in langs for line in move_to_current_plurals(lang)]
+        print("\n".join(unsure) or "every form kept its strings")
+        return 0
     problems = [p for lang in langs for p in gaps(lang)]
     print("\n".join(problems) or "no gaps")
     return 1 if problems else 0
