@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from flask_returns.documents.label import render_label_html
 from flask_returns.i18n import gettext, using_locale
 from flask_returns.models import Refund
 from flask_returns.notifications import compose
+from flask_returns.templating import format_date
 from flask_returns.workflow import Actor, LineRequest, authorize_return, request_return
 
 from .hosts import MemoryOrders, make_host, make_order
@@ -57,6 +60,15 @@ def visible_text(page: str) -> str:
     page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
     page = re.sub(r"<[^>]+>", " ", page)
     return re.sub(r"\s+", " ", html.unescape(page))
+
+
+# A period doubled: the one a date format ends with ("2027. január 2.", "2 января
+# 2027 г.") and the sentence's own.
+DOUBLED_PERIOD = re.compile(r"(?<!\.)\.\s?\.(?!\.)")
+
+
+def doubled_periods(text: str) -> list[str]:
+    return [text[max(0, m.start() - 30) : m.end()] for m in DOUBLED_PERIOD.finditer(text)]
 
 
 def english_left(lang: str, page: str) -> list[str]:
@@ -121,6 +133,7 @@ def test_no_english_left_on_customer_pages(app, lang):
     for name, page in customer_pages(app, lang).items():
         assert f'lang="{lang}"' in page, name
         assert english_left(lang, page) == [], f"{lang} {name}"
+        assert doubled_periods(visible_text(page)) == [], f"{lang} {name}"
 
 
 MAIL_KINDS = (
@@ -150,14 +163,26 @@ def test_no_english_left_in_emails_or_the_label_pdf(app, lang):
             message = compose(ret, kind, refund=refund)
             for part in (message.subject, message.text, message.html):
                 assert english_left(lang, part) == [], f"{lang} {kind}"
+            for part in (message.subject, message.text, visible_text(message.html)):
+                assert doubled_periods(part) == [], f"{lang} {kind}"
         document = render_label_html(gather_facts(ret))
         assert english_left(lang, document) == [], f"{lang} label"
+        assert doubled_periods(visible_text(document)) == [], f"{lang} label"
         assert f'lang="{lang.replace("_", "-")}"' in document
         pdf = label_pdf(ret)
         with using_locale(lang):
             heading = gettext("Packing instructions")
+            prepaid_mark = gettext("Postage paid")
+            # The admin's return page gives the deadline in the medium format.
+            deadline = gettext("Deadline: %(date)s.", date=format_date(date(2027, 1, 2), "medium"))
         session.rollback()
     assert heading != "Packing instructions"
+    assert doubled_periods(deadline) == [], deadline
+    # The prepaid mark's heading is set in capitals in a narrow box: each of its words
+    # must come out of the PDF whole, on one line (not "BÉRMENTESÍTV" / "E").
+    label_lines = [letters(line) for line in pdf_text(pdf, page=1).splitlines()]
+    for word in prepaid_mark.split():
+        assert any(letters(word) in line for line in label_lines), (lang, word, label_lines)
 
     # Headings may be set in capitals; pdftotext drops some hyphens in large type.
     def bare(text: str) -> str:
@@ -170,3 +195,10 @@ def test_the_check_finds_english_when_it_is_there(app):
     # The check itself must be able to fail: an English page read as German.
     english = app.test_client().get("/returns/?lang=en").get_data(as_text=True)
     assert english_left("de", english)
+
+
+def letters(text: str) -> str:
+    """``text`` without case, accents or bidi marks: capitals drop Greek accents, and
+    pdftotext sets Arabic vowel marks on lines of their own and wraps RTL in controls."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if unicodedata.category(c) not in ("Mn", "Cf"))

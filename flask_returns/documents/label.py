@@ -19,7 +19,7 @@ from ..templating import template_context
 from .barcodes import code128_svg, qr_svg, svg_data_uri
 from .embed import draw_pdf_label, image_data_uri
 from .facts import LabelFacts, current_provider
-from .layout import PageLayout, layout_for
+from .layout import PREPAID_BOX_WIDTH_MM, PageLayout, layout_for, prepaid_mark_size_pt
 from .pdf import DocumentError, html_to_pdf
 from .providers import PDF, CarrierLabel
 
@@ -75,6 +75,7 @@ def render_label_html(facts: LabelFacts, carrier: CarrierLabel | None = None) ->
             art=_artwork(facts, carrier),
             layout=layout,
             text_dir=text_direction_of,
+            prepaid_mark_size_pt=prepaid_mark_size_pt,
         )
 
 
@@ -101,6 +102,7 @@ def _css_numbers(layout: PageLayout) -> dict[str, str]:
         "label_top": f"{layout.label_top:.2f}mm",
         "label_width": f"{layout.label_width:.2f}mm",
         "label_height": f"{layout.label_height:.2f}mm",
+        "prepaid_width": f"{PREPAID_BOX_WIDTH_MM:.2f}mm",
     }
 
 

@@ -19,6 +19,27 @@ LABEL_HEIGHT_MM = 6 * MM_PER_INCH
 SHEET_MARGIN_MM = 15.0
 
 
+# The prepaid mark's box in the label's top corner, and the largest size of its heading.
+PREPAID_BOX_WIDTH_MM = 33.0
+PREPAID_BOX_INSET_MM = 2.1  # border 0.6 mm + padding 1.5 mm, each side
+PREPAID_MARK_LARGEST_PT = 9.0
+# The mean advance of a bold capital in DejaVu Sans Bold, in em, with room to spare:
+# a word of Latin capitals averages about 0.72, of Greek about 0.83 ("ΠΡΟΠΛΗΡΩΜΕΝΑ").
+BOLD_CAPITAL_EM = 0.86
+
+
+def prepaid_mark_size_pt(heading: str) -> float:
+    """The heading's type size so that its longest word fits the box on one line.
+
+    Some languages say "postage paid" in one long word ("BÉRMENTESÍTVE"): a box
+    sized for English would break it mid-word, so the type shrinks instead.
+    """
+    longest = max((len(word) for word in heading.split()), default=1)
+    room_pt = (PREPAID_BOX_WIDTH_MM - 2 * PREPAID_BOX_INSET_MM) * PT_PER_MM
+    fitting = room_pt / (longest * BOLD_CAPITAL_EM)
+    return min(PREPAID_MARK_LARGEST_PT, int(fitting * 10) / 10)
+
+
 @dataclass(frozen=True)
 class PageLayout:
     """One paper size and the label's box on it, in millimetres from the top left."""
