@@ -19,6 +19,7 @@ from pathlib import Path
 from flask_returns import schema
 
 from .app import create_app
+from .history import seed_history
 from .local_stripe import LocalStripeServer
 from .mail import MailFolder
 from .models import db
@@ -59,7 +60,8 @@ def main() -> None:
             db.create_all()
             schema.upgrade(db.engine)
             created = seed_demo_data()
-        print(f"demo orders: {', '.join(created)}")
+            print(f"demo orders: {', '.join(created)}")
+            print(f"returns history: {seed_history()} returns over 90 days", flush=True)
         print(
             "customer: order 1001 / customer@example.com (or sign in with password "
             f"{DEMO_PASSWORD!r}); admin: admin@example.com / {DEMO_PASSWORD!r}"

@@ -178,7 +178,12 @@ def init_db() -> None:
 
 
 @shop_cli.command("seed")
-def seed() -> None:
-    """Load the demo customers, products and paid orders."""
+@click.option("--history/--no-history", default=True, help="Also 90 days of past returns.")
+def seed(history: bool) -> None:
+    """Load the demo customers, products and paid orders (and a history of returns)."""
+    from .history import seed_history
+
     created = seed_demo_data()
     click.echo(f"demo orders created: {', '.join(created) or 'none (already there)'}")
+    if history:
+        click.echo(f"returns history: {seed_history()} returns made")

@@ -118,11 +118,12 @@ def photos_group() -> None:
 @click.option("--dry-run", is_flag=True, help="Count what would go; delete nothing.")
 def photos_prune(older_than_hours: int, dry_run: bool) -> None:
     """Delete photos from forms that were never sent (no return names them)."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
+    from .models import utcnow
     from .photo_cleanup import prune_orphan_photos
 
-    cutoff = datetime.now(UTC) - timedelta(hours=older_than_hours)
+    cutoff = utcnow() - timedelta(hours=older_than_hours)
     try:
         count = prune_orphan_photos(cutoff, dry_run=dry_run)
     except RuntimeError as problem:

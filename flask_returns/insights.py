@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from .models import Refund, RefundStatus, ReturnLine, ReturnRequest, ReturnStatus
+from .models import Refund, RefundStatus, ReturnLine, ReturnRequest, ReturnStatus, utcnow
 
 S = ReturnStatus
 R = ReturnRequest
@@ -59,7 +59,7 @@ class Period:
     @classmethod
     def last_days(cls, days: int, today: date | None = None) -> Period:
         """The ``days`` days up to and including today (UTC)."""
-        end = today or datetime.now(UTC).date()
+        end = today or utcnow().date()
         return cls(end - timedelta(days=days - 1), end)
 
 

@@ -9,6 +9,8 @@ migrations never see them. Every table name starts with ``returns_``.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,8 +27,15 @@ NAMING_CONVENTION = {
 }
 
 
+# Every timestamp the module writes comes from utcnow(). A host's tests, or a demo
+# that replays months of history, can set the clock for one block of code
+# (flask_returns.testing.clock_at) without patching modules one by one.
+clock: ContextVar[Callable[[], datetime] | None] = ContextVar("returns_clock", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    now = clock.get()
+    return now() if now is not None else datetime.now(UTC)
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):

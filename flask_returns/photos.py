@@ -11,8 +11,16 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .storage import new_key
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .storage import Storage
 
 try:  # iPhones send HEIC; pillow-heif teaches Pillow to read it.
     from pillow_heif import register_heif_opener
@@ -42,6 +50,32 @@ class ProcessedPhoto:
     thumbnail: bytes
     width: int
     height: int
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    """A checked photo and its thumbnail in storage, not yet part of a return."""
+
+    key: str
+    thumbnail_key: str
+    width: int
+    height: int
+    byte_size: int
+
+
+def store_photo(storage: Storage, data: bytes, settings: Mapping[str, Any]) -> StoredPhoto:
+    """Check ``data`` (raises :class:`PhotoRejected`) and store it under names of ours."""
+    photo = process_photo(
+        data,
+        max_bytes=settings["RETURNS_MAX_PHOTO_BYTES"],
+        max_side=settings["RETURNS_PHOTO_MAX_SIDE"],
+        max_pixels=settings["RETURNS_PHOTO_MAX_PIXELS"],
+    )
+    key = new_key("photos", "jpg")
+    thumbnail_key = key.replace(".jpg", "-thumb.jpg")
+    storage.save(key, photo.image)
+    storage.save(thumbnail_key, photo.thumbnail)
+    return StoredPhoto(key, thumbnail_key, photo.width, photo.height, len(photo.image))
 
 
 def _encode(image: Image.Image) -> bytes:

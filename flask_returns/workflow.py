@@ -21,6 +21,7 @@ from .errors import IllegalTransition, InvalidReturn
 from .models import (
     ActorKind,
     Event,
+    Photo,
     Refund,
     RefundStatus,
     ReturnLine,
@@ -29,6 +30,7 @@ from .models import (
     utcnow,
 )
 from .orders import Order, normalize_email
+from .photos import StoredPhoto
 from .state import get_state
 
 S = ReturnStatus
@@ -100,6 +102,7 @@ class LineRequest:
     quantity: int
     reason: str
     comment: str = ""
+    photos: Sequence[StoredPhoto] = ()
 
 
 @dataclass(frozen=True)
@@ -238,17 +241,27 @@ def request_return(
             raise InvalidReturn(f"line {line.id}: more units than are left to return")
         if item.reason not in policy.reasons:
             raise InvalidReturn(f"unknown reason {item.reason!r}")
-        ret.lines.append(
-            ReturnLine(
-                order_line_reference=line.id,
-                sku=line.sku,
-                name=line.name,
-                unit_amount=line.unit_amount,
-                quantity_requested=item.quantity,
-                reason=item.reason,
-                comment=item.comment,
-            )
+        returned = ReturnLine(
+            order_line_reference=line.id,
+            sku=line.sku,
+            name=line.name,
+            unit_amount=line.unit_amount,
+            quantity_requested=item.quantity,
+            reason=item.reason,
+            comment=item.comment,
         )
+        ret.lines.append(returned)
+        for photo in item.photos:
+            ret.photos.append(
+                Photo(
+                    line=returned,
+                    storage_key=photo.key,
+                    thumbnail_key=photo.thumbnail_key,
+                    width=photo.width,
+                    height=photo.height,
+                    byte_size=photo.byte_size,
+                )
+            )
     session.add(ret)
     record_event(ret, actor, "requested", None, S.REQUESTED, {"lines": len(lines)})
     signals.return_requested.send(ret, actor=actor)

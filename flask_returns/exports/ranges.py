@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from ..models import utcnow
+
 # The ranges offered as one click, in the order the admin page lists them.
 PRESETS = ("today", "yesterday", "last_7_days", "this_month", "last_month")
 
@@ -83,7 +85,7 @@ def custom_range(since: str | None, until: str | None) -> DateRange:
 
 def preset_range(name: str, today: date | None = None) -> DateRange:
     """One of :data:`PRESETS`, counted from ``today`` (UTC unless given)."""
-    today = today or datetime.now(UTC).date()
+    today = today or utcnow().date()
     if name == "today":
         return DateRange(today, today)
     if name == "yesterday":

@@ -33,7 +33,7 @@ from ..documents import label_available
 from ..forms import ConfirmForm
 from ..i18n import current_locale
 from ..labels import reason_label
-from ..models import Photo, ReturnLine, ReturnRequest, ReturnStatus
+from ..models import Photo, ReturnLine, ReturnRequest, ReturnStatus, utcnow
 from ..orders import normalize_email
 from ..policy import assess_order
 from ..refund_proposal import propose_refund, refundable_status
@@ -102,7 +102,7 @@ def _conditions(filters: QueueFilters) -> list[sa.ColumnElement[bool]]:
             sa.exists().where(ReturnLine.return_id == R.id, ReturnLine.reason == filters.reason)
         )
     if filters.age is not None:
-        found.append(R.created_at < datetime.now(UTC) - timedelta(days=filters.age))
+        found.append(R.created_at < utcnow() - timedelta(days=filters.age))
     if filters.currency:
         found.append(R.currency == filters.currency)
     if filters.q:
@@ -214,7 +214,7 @@ def queue() -> str:
         last = rows[-1][0]
         after = f"{last.created_at.isoformat()},{last.id}"
         next_url = url_for("returns.admin_queue", **filters.args, after=after)
-    now = datetime.now(UTC)
+    now = utcnow()
     return render_page(
         "returns/admin/queue.html",
         rows=rows,
@@ -317,7 +317,7 @@ def render_detail(
         ret=ret,
         order=order,
         verdict=verdict,
-        days_now=max((datetime.now(UTC) - start).days, 0) if start else None,
+        days_now=max((utcnow() - start).days, 0) if start else None,
         fee_percent={line.id: state.policy.fee_percent(line.reason) for line in ret.lines},
         photos_by_line=photos_by_line,
         proposal=proposal,

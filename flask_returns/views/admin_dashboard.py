@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from babel.lists import format_list
@@ -23,6 +23,7 @@ from ..i18n import current_locale, ngettext, text_direction
 from ..i18n import gettext as _
 from ..insights import Dashboard, Period, dashboard
 from ..labels import reason_label, status_labels
+from ..models import utcnow
 from ..orders import SalesSource
 from ..state import ReturnsState, get_state
 from ..svg_charts import Bar, Segment, bar_chart, share_bar
@@ -58,7 +59,7 @@ def _day(text: str) -> date | None:
 
 def read_choice(args: Mapping[str, str], today: date | None = None) -> Choice:
     """The period (``days`` or ``since``/``until``, UTC days) and currency asked for."""
-    today = today or datetime.now(UTC).date()
+    today = today or utcnow().date()
     default = Period.last_days(DEFAULT_DAYS, today)
     problems: list[str] = []
     currency = str(args.get("currency", "")).strip()
@@ -223,7 +224,7 @@ def dashboard_page() -> tuple[str, int]:
     choice = read_choice(request.args)
     sold = units_sold(state, choice.period) if not choice.currency else None
     data = dashboard(state.session, choice.period, choice.currency, sold)
-    now = datetime.now(UTC)
+    now = utcnow()
     rtl = text_direction(current_locale()) == "rtl"
     return render_page(
         "returns/admin/dashboard.html",

@@ -6,7 +6,6 @@ Views stay thin: they read forms, ask the policy, and call the workflow.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 
 from flask import Blueprint, redirect, request, session, url_for
 from werkzeug.wrappers import Response
@@ -17,7 +16,7 @@ from ..i18n import current_locale
 from ..i18n import gettext as _
 from ..labels import reason_label
 from ..links import status_url
-from ..models import Photo, ReturnRequest, ReturnStatus
+from ..models import ReturnRequest, ReturnStatus, utcnow
 from ..orders import Order, normalize_email
 from ..page_parts import cost_hints, reason_options
 from ..policy import Eligibility, assess_order
@@ -70,7 +69,7 @@ def _assess(order: Order) -> Eligibility:
         order,
         claimed_quantities(order.reference, state.session),
         policy=state.policy,
-        now=datetime.now(UTC),
+        now=utcnow(),
     )
 
 
@@ -118,23 +117,14 @@ def _open_return(
     chosen = [c for c in choices if c.quantity > 0]
     ret = request_return(
         order,
-        [LineRequest(c.verdict.line.id, c.quantity, c.reason, c.comment.strip()) for c in chosen],
+        [
+            LineRequest(c.verdict.line.id, c.quantity, c.reason, c.comment.strip(), c.photos)
+            for c in chosen
+        ],
         Actor.customer(normalize_email(order.email)),
         locale=str(current_locale()),
         comment=comment.strip(),
     )
-    for choice, line in zip(chosen, ret.lines, strict=True):
-        for photo in choice.photos:
-            ret.photos.append(
-                Photo(
-                    line=line,
-                    storage_key=photo.key,
-                    thumbnail_key=photo.thumbnail_key,
-                    width=photo.width,
-                    height=photo.height,
-                    byte_size=photo.byte_size,
-                )
-            )
     state.session.commit()
     session.pop(SESSION_ORDER, None)
     if ret.status == ReturnStatus.AUTHORIZED:  # the policy authorized it at once

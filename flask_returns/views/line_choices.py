@@ -17,22 +17,13 @@ from werkzeug.datastructures import FileStorage, MultiDict
 
 from ..i18n import gettext as _
 from ..i18n import ngettext
-from ..photos import PhotoRejected, process_photo
+from ..photos import PhotoRejected, StoredPhoto, store_photo
 from ..policy import Eligibility, LineVerdict
 from ..state import ReturnsState
-from ..storage import check_key, new_key
+from ..storage import check_key
 
 _KEPT_SALT = "flask-returns.kept-photos"
 KEPT_MAX_AGE = 24 * 3600
-
-
-@dataclass(frozen=True)
-class StoredPhoto:
-    key: str
-    thumbnail_key: str
-    width: int
-    height: int
-    byte_size: int
 
 
 @dataclass
@@ -79,24 +70,13 @@ def _display_name(upload: FileStorage) -> str:
 
 
 def _store(state: ReturnsState, upload: FileStorage, errors: list[str]) -> StoredPhoto | None:
-    settings = state.settings
-    limit = settings["RETURNS_MAX_PHOTO_BYTES"]
+    limit = state.settings["RETURNS_MAX_PHOTO_BYTES"]
     data = upload.stream.read(limit + 1)
     try:
-        photo = process_photo(
-            data,
-            max_bytes=limit,
-            max_side=settings["RETURNS_PHOTO_MAX_SIDE"],
-            max_pixels=settings["RETURNS_PHOTO_MAX_PIXELS"],
-        )
+        return store_photo(state.storage, data, state.settings)
     except PhotoRejected as rejected:
         errors.append(_photo_message(rejected.code, _display_name(upload), limit))
         return None
-    key = new_key("photos", "jpg")
-    thumbnail_key = key.replace(".jpg", "-thumb.jpg")
-    state.storage.save(key, photo.image)
-    state.storage.save(thumbnail_key, photo.thumbnail)
-    return StoredPhoto(key, thumbnail_key, photo.width, photo.height, len(photo.image))
 
 
 def _photo_message(code: str, name: str, limit: int) -> str:
