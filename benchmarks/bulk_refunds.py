@@ -106,8 +106,7 @@ def main() -> None:
     from example_shop.local_stripe import LocalStripeServer, create_paid_payment_intent
     from flask_returns import OrderLine, schema
     from flask_returns.models import ReturnRequest
-    from flask_returns.refund_batch import refund_returns
-    from flask_returns.refunds import issue_refund
+    from flask_returns.refunds import issue_refund, refund_returns
     from flask_returns.workflow import (
         Actor,
         LineReceipt,

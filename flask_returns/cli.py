@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import click
 from flask.cli import AppGroup
 
@@ -55,16 +57,17 @@ def refunds_group() -> None:
 @refunds_group.command("reconcile")
 def refunds_reconcile() -> None:
     """Ask Stripe about every refund that is not final yet, and record the answers."""
-    from .refund_settlement import open_refunds, settle_from_stripe
+    from .refunds import reconcile_open_refunds
 
-    pending = open_refunds()
-    changed = 0
-    with click.progressbar(pending, label="Settling open refunds", show_pos=True) as bar:
-        for refund in bar:
-            if settle_from_stripe(refund):
-                changed += 1
-    still_open = len(open_refunds())
-    click.echo(f"{len(pending)} open refund(s) checked: {changed} settled, {still_open} still open")
+    def with_progress(pending: list) -> Iterator:
+        with click.progressbar(pending, label="Settling open refunds", show_pos=True) as bar:
+            yield from bar
+
+    done = reconcile_open_refunds(with_progress)
+    click.echo(
+        f"{done.checked} open refund(s) checked: {done.settled} settled, "
+        f"{done.still_open} still open"
+    )
 
 
 @returns_cli.group("outbox")
@@ -80,7 +83,7 @@ def outbox_send(limit: int | None) -> None:
     Safe to run from cron while another run (or a request) is sending: each message
     is claimed before it is sent, so none goes out twice.
     """
-    from .outbox import MailOff, count_waiting, send_due
+    from .mail import MailOff, count_waiting, send_due
 
     try:
         summary = send_due(limit=limit)
@@ -97,7 +100,7 @@ def outbox_send(limit: int | None) -> None:
 @click.argument("ids", nargs=-1, type=int)
 def outbox_retry(ids: tuple[int, ...]) -> None:
     """Give failed messages (all, or the IDS given) a fresh set of attempts."""
-    from .outbox import requeue_failed
+    from .mail import requeue_failed
 
     click.echo(f"{requeue_failed(ids)} failed message(s) queued again")
 
@@ -121,7 +124,7 @@ def photos_prune(older_than_hours: int, dry_run: bool) -> None:
     from datetime import timedelta
 
     from .models import utcnow
-    from .photo_cleanup import prune_orphan_photos
+    from .photos import prune_orphan_photos
 
     cutoff = utcnow() - timedelta(hours=older_than_hours)
     try:

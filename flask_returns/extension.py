@@ -10,18 +10,17 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from .cli import returns_cli
-from .config import load_settings
 from .documents.startup import check_label_setup
 from .errors import ConfigurationError
 from .i18n import available_locales
-from .mail_settings import check_mail_settings, warn_about_mail
-from .notifications import connect_receivers
+from .mail import connect_receivers, warn_about_mail
 from .orders import OrderSource
-from .return_policy import policy_from_settings
+from .policy import policy_from_settings
+from .settings import load_settings
 from .state import ReturnsState
 from .storage import LocalStorage, Storage
 from .views import create_blueprint
-from .views.admin_access import warn_if_unguarded
+from .views.admin.access import warn_if_unguarded
 
 
 class Returns:
@@ -70,7 +69,6 @@ class Returns:
                 "before Returns, or pass db=..."
             )
         settings = load_settings(app.config)
-        check_mail_settings(settings)
         missing = set(settings["RETURNS_LOCALES"]) - available_locales(
             settings["RETURNS_TRANSLATION_DIRECTORIES"]
         )

@@ -17,10 +17,9 @@ from babel import Locale
 from flask import current_app
 from markupsafe import Markup, escape
 
-from .i18n import current_locale_code
+from .i18n import current_locale_code, reason_label
 from .i18n import gettext as _
-from .labels import reason_label
-from .policy_text import reason_hints
+from .policy import reason_hints
 from .state import get_state
 
 T = TypeVar("T")

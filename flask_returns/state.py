@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 
-from .config import ReturnsSettings
-from .orders import OrderSource
-from .return_policy import ReturnPolicy
-from .storage import Storage
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the state is a leaf: everything may import it, it imports nothing
     from sqlalchemy.orm import scoped_session
+
+    from .orders import OrderSource
+    from .policy import ReturnPolicy
+    from .settings import ReturnsSettings
+    from .storage import Storage
 
 
 @dataclass

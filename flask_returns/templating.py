@@ -8,43 +8,14 @@ host can override any ``returns/*.html`` template and still use ``_()``.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
-from babel import Locale
-from babel.dates import format_date as babel_format_date
 from flask import current_app, render_template, request
 
-from .i18n import current_locale, page_messages, text_direction
-from .money import Money
+from .i18n import current_locale, format_date, format_money, page_messages, text_direction
 from .page_parts import language_options, native_name
-
-
-def format_money(amount: int | Money, currency: str | None = None) -> str:
-    money = amount if isinstance(amount, Money) else Money(amount, currency or "")
-    return _formatted_money(money, current_locale())
-
-
-def format_date(value: date | datetime | None, format: str = "long") -> str:
-    if value is None:
-        return ""
-    # Babel formats a datetime by its date alone, so the date is the whole key.
-    day = value.date() if isinstance(value, datetime) else value
-    return _formatted_date(day, format, current_locale())
-
-
-# Babel applies its number and date patterns anew on each call; pages repeat the
-# same few amounts and dates, so the formatted text is kept (bounded).
-@lru_cache(maxsize=4096)
-def _formatted_money(money: Money, locale: Locale) -> str:
-    return money.format(locale)
-
-
-@lru_cache(maxsize=4096)
-def _formatted_date(day: date, format: str, locale: Locale) -> str:
-    return babel_format_date(day, format=format, locale=locale)
 
 
 def language_choices() -> list[dict[str, Any]]:

@@ -31,6 +31,7 @@ from .models import (
 )
 from .orders import Order, normalize_email
 from .photos import StoredPhoto
+from .policy import claimed_quantities
 from .state import get_state
 
 S = ReturnStatus
@@ -55,7 +56,6 @@ REOPENING: Mapping[ReturnStatus, frozenset[ReturnStatus]] = {
 
 # Statuses whose lines still claim units of the order (a cancelled or rejected
 # return gives its units back to the customer).
-CLAIMING = (S.REQUESTED, S.AUTHORIZED, S.RECEIVED, S.REFUNDED)
 
 _TIMESTAMP = {
     S.AUTHORIZED: "authorized_at",
@@ -175,26 +175,6 @@ def _move(
         setattr(ret, _TIMESTAMP[wanted], now)
     ret.updated_at = now
     record_event(ret, actor, action, current, wanted, details)
-
-
-# Built once (the return form asks on every request), so its cache key is too. The
-# statuses are ORed: SQLAlchemy expands an IN list into the SQL on every execution.
-_CLAIMED = (
-    sa.select(ReturnLine.order_line_reference, sa.func.sum(ReturnLine.quantity_requested))
-    .join(ReturnRequest)
-    .where(
-        ReturnRequest.order_reference == sa.bindparam("order_reference"),
-        sa.or_(*(ReturnRequest.status == s.value for s in CLAIMING)),
-    )
-    .group_by(ReturnLine.order_line_reference)
-)
-
-
-def claimed_quantities(order_reference: str, session: Session | None = None) -> dict[str, int]:
-    """Units per order line already claimed by this order's live returns."""
-    session = session or _session()
-    rows = session.execute(_CLAIMED, {"order_reference": order_reference})
-    return {ref: int(total) for ref, total in rows}
 
 
 def request_return(

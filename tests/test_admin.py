@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from flask_returns.admin_forms import format_major, parse_major
 from flask_returns.models import ReturnRequest
+from flask_returns.views.admin.forms import format_major, parse_major
 
 from .admin_helpers import (
     KETTLE,
@@ -76,7 +76,7 @@ def test_queue_counts_per_status_and_shows_open_returns_oldest_first(shop_app):
 
 
 def test_counts_stop_at_a_cap_so_a_long_history_costs_nothing(shop_app, monkeypatch):
-    monkeypatch.setattr("flask_returns.views.admin.COUNT_CAP", 1)
+    monkeypatch.setattr("flask_returns.reports.queue.COUNT_CAP", 1)
     for lines in ({SHIRT: (1, "size_fit")}, {MUG: (1, "size_fit")}):
         open_return(shop_app, "1001", lines)
     page = queue(admin_client(shop_app))

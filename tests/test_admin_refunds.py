@@ -214,7 +214,7 @@ def test_a_refusal_from_the_refund_module_is_shown_on_the_page(shop_app, monkeyp
     def decline(*args, **kwargs):
         raise RefundRefused("The card or bank refused the refund: expired_card")
 
-    monkeypatch.setattr("flask_returns.views.admin_actions.issue_refund", decline)
+    monkeypatch.setattr("flask_returns.views.admin.actions.issue_refund", decline)
     response = post_action(admin, rma, "refund", {"refund_amount": "64.48"})
     assert response.status_code == 409
     page = response.get_data(as_text=True)
@@ -264,7 +264,7 @@ def test_bulk_authorize_goes_on_past_a_return_it_cannot_authorize(shop_app):
 
 
 def test_bulk_survives_an_unexpected_error_in_one_return(shop_app, monkeypatch):
-    import flask_returns.views.admin_actions as actions
+    import flask_returns.views.admin.actions as actions
 
     admin = admin_client(shop_app)
     first, _ = open_return(shop_app, "1001", {SHIRT: (1, "size_fit")})
@@ -308,7 +308,7 @@ def test_bulk_refunds_run_side_by_side_each_once_in_the_admins_language(
 ):
     import threading
 
-    import flask_returns.refund_batch as batch
+    import flask_returns.refunds.bulk as batch
     from example_shop.models import Customer, db
 
     app = make_shop_app()
@@ -353,7 +353,7 @@ def test_bulk_refunds_run_side_by_side_each_once_in_the_admins_language(
 
 
 def test_bulk_refund_survives_an_unexpected_error_in_one_return(shop_app, monkeypatch):
-    import flask_returns.refund_batch as batch
+    import flask_returns.refunds.bulk as batch
 
     admin = admin_client(shop_app)
     fine = _received(shop_app, admin, "1001", {SHIRT: (1, "size_fit")})

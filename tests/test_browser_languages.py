@@ -11,8 +11,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from flask_returns.i18n import gettext, using_locale
-from flask_returns.labels import reason_label
+from flask_returns.i18n import gettext, reason_label, using_locale
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
 from flask_returns import ConfigurationError, Returns
-from flask_returns.config import SETTINGS
+from flask_returns.settings import SETTINGS
 
 from .hosts import MemoryOrders, make_order
 

@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from flask import Flask, request
 
 from flask_returns import insights, schema
-from flask_returns.insights import Period
+from flask_returns.i18n import format_money
 from flask_returns.models import Refund, ReturnLine, ReturnRequest
-from flask_returns.svg_charts import LABEL_WIDTH, Bar, Segment, bar_chart, share_bar
-from flask_returns.templating import format_money
+from flask_returns.reports import Period
+from flask_returns.reports.charts import LABEL_WIDTH, Bar, Segment, bar_chart, share_bar
 
 from .admin_helpers import SHIRT, admin_client, open_return, sign_in
 from .conftest import _empty_all_tables

@@ -16,14 +16,13 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from flask_returns.config import shipped_locales
 from flask_returns.documents import label_pdf
 from flask_returns.documents.facts import gather_facts
 from flask_returns.documents.label import render_label_html
-from flask_returns.i18n import gettext, using_locale
+from flask_returns.i18n import format_date, gettext, using_locale
+from flask_returns.mail import compose
 from flask_returns.models import Refund
-from flask_returns.notifications import compose
-from flask_returns.templating import format_date
+from flask_returns.settings import shipped_locales
 from flask_returns.workflow import Actor, LineRequest, authorize_return, request_return
 
 from .hosts import MemoryOrders, make_host, make_order

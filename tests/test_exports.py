@@ -14,8 +14,7 @@ import sqlalchemy as sa
 
 from flask_returns.exports import DateRange, RangeError, custom_range, preset_range, writers
 from flask_returns.exports import rows as export_rows
-from flask_returns.i18n import using_locale
-from flask_returns.labels import reason_label
+from flask_returns.i18n import reason_label, using_locale
 from flask_returns.models import Refund, ReturnLine, ReturnRequest
 
 from .admin_helpers import (
@@ -562,7 +561,7 @@ def test_bad_days_are_told_in_the_admins_language(shop_app):
     query = {"range": "custom", "since": "2026-11-30", "until": "2026-11-01", "lang": "pl"}
     page = admin.get(DOWNLOAD, query_string=query).get_data(as_text=True)
     with shop_app.app_context(), using_locale("pl"):
-        from flask_returns.views.admin_exports import _range_message
+        from flask_returns.views.admin.exports import _range_message
 
         polish = _range_message("reversed")
     assert errors_of(page) == [polish]

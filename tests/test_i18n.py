@@ -169,7 +169,7 @@ def test_catalogs_hold_every_message_in_the_code(tmp_path: Path):
     ],
 )
 def test_money_follows_the_customers_locale(locale, amount, currency, shown):
-    from flask_returns.templating import format_money
+    from flask_returns.i18n import format_money
 
     app = make_host("sqlite://", RETURNS_LOCALES=("en", "de", "pl", "fr"))
     with app.app_context(), using_locale(locale):
@@ -179,7 +179,7 @@ def test_money_follows_the_customers_locale(locale, amount, currency, shown):
 def test_dates_follow_the_customers_locale():
     from datetime import date
 
-    from flask_returns.templating import format_date
+    from flask_returns.i18n import format_date
 
     app = make_host("sqlite://", RETURNS_LOCALES=("en", "de", "pl"))
     with app.app_context():
@@ -195,7 +195,7 @@ def test_wtforms_messages_follow_our_language_not_the_hosts():
     client = app.test_client()
     client.get("/returns/?lang=pl")
     with app.test_request_context("/returns/?lang=pl"):
-        from flask_returns.form_base import form_messages
+        from flask_returns.views.form_base import form_messages
 
         messages = form_messages("pl")
         # WTForms' own message, from WTForms' Polish catalog:

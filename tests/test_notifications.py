@@ -14,11 +14,10 @@ from babel.numbers import format_currency
 from markupsafe import escape
 
 from flask_returns import signals
-from flask_returns.i18n import gettext, using_locale
-from flask_returns.mailer import build_message
+from flask_returns.i18n import format_money, gettext, using_locale
+from flask_returns.mail import compose
+from flask_returns.mail.mailer import build_message
 from flask_returns.models import OutboxMessage, ReturnRequest
-from flask_returns.notifications import compose
-from flask_returns.templating import format_money
 from flask_returns.workflow import Actor, LineRequest, authorize_return, request_return
 
 from .admin_helpers import (

@@ -13,10 +13,10 @@ from flask import Flask
 
 from example_shop.local_stripe import free_port
 from flask_returns import ConfigurationError, Returns
-from flask_returns import outbox as outbox_module
+from flask_returns.mail import outbox as outbox_module
+from flask_returns.mail.notifications import new_message_id
+from flask_returns.mail.outbox import LEASE, claim, retry_delay, send_due
 from flask_returns.models import OutboxMessage, utcnow
-from flask_returns.notifications import new_message_id
-from flask_returns.outbox import LEASE, claim, retry_delay, send_due
 from flask_returns.workflow import Actor, LineRequest, request_return
 
 from .admin_helpers import SHIRT, SNEAKERS, admin_client, authorize_all, load, open_return

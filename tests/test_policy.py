@@ -14,13 +14,13 @@ from hypothesis import strategies as st
 from flask_returns.models import Event, ReturnLine, ReturnRequest
 from flask_returns.orders import Address, OrderLine
 from flask_returns.policy import assess_order
-from flask_returns.refund_proposal import capped, policy_amount
-from flask_returns.return_policy import (
+from flask_returns.policy.return_policy import (
     SHOP_FAULT_REASONS,
     AutoAuthorization,
     ReasonRule,
     ReturnPolicy,
 )
+from flask_returns.refunds.proposal import capped, policy_amount
 from flask_returns.workflow import Actor, LineRequest, request_return
 
 from .hosts import MemoryOrders, make_host, make_order

@@ -11,7 +11,12 @@ import sqlalchemy as sa
 from example_shop.orders import ShopOrders
 from example_shop.payments import stripe_client
 from flask_returns.models import Refund, ReturnRequest
-from flask_returns.refunds import RefundRefused, issue_refund, propose_refund, settle_from_stripe
+from flask_returns.refunds.issue import (
+    RefundRefused,
+    issue_refund,
+    propose_refund,
+    settle_from_stripe,
+)
 from flask_returns.workflow import (
     Actor,
     LineReceipt,
@@ -460,9 +465,9 @@ def test_a_charge_id_as_payment_reference(shop_app):
 
 def test_a_webhook_that_arrives_before_our_answer_is_recorded_once(shop_app, monkeypatch):
     """Stripe's webhook can beat the refund call's own answer: one history entry, one mail."""
-    from flask_returns import refunds as refunds_module
     from flask_returns.models import Event, OutboxMessage
-    from flask_returns.stripe_events import handle_stripe_event
+    from flask_returns.refunds import handle_stripe_event
+    from flask_returns.refunds import issue as refunds_module
 
     app = shop_app
     return_id = _received_return(app, "1001", "customer@example.com", {"MUG-STONE": (1, "damaged")})

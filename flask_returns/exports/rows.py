@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, scoped_session
 
-from ..labels import reason_label
+from ..i18n import reason_label
 from ..models import Refund, RefundStatus, ReturnLine, ReturnRequest
 from ..money import major_units
 from .ranges import DateRange

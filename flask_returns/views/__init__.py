@@ -9,17 +9,7 @@ from ..i18n import gettext as _
 from ..i18n import ngettext
 from ..state import get_state
 from ..templating import render_page
-from . import (
-    admin,
-    admin_actions,
-    admin_dashboard,
-    admin_exports,
-    customer,
-    label_pdf,
-    policy_page,
-    status,
-    webhooks,
-)
+from . import admin, customer, label_pdf, policy_page, status, webhooks
 
 
 def create_blueprint(app: Flask) -> Blueprint:
@@ -38,9 +28,6 @@ def create_blueprint(app: Flask) -> Blueprint:
     policy_page.register(blueprint, state)
     status.register(blueprint, state)
     admin.register(blueprint, state)
-    admin_actions.register(blueprint, state)
-    admin_dashboard.register(blueprint, state)
-    admin_exports.register(blueprint, state)
     label_pdf.register(blueprint, state)
     webhooks.register(blueprint, state, app)
     return blueprint

@@ -11,18 +11,17 @@ from flask import Blueprint, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from ..documents import prepare_label
-from ..forms import OrderLookupForm, ReturnRequestForm
-from ..i18n import current_locale
+from ..i18n import current_locale, reason_label
 from ..i18n import gettext as _
-from ..labels import reason_label
 from ..links import status_url
 from ..models import ReturnRequest, ReturnStatus, utcnow
 from ..orders import Order, normalize_email
 from ..page_parts import cost_hints, reason_options
-from ..policy import Eligibility, assess_order
+from ..policy import Eligibility, assess_order, claimed_quantities
 from ..state import ReturnsState, get_state
 from ..templating import render_page
-from ..workflow import Actor, LineRequest, claimed_quantities, request_return
+from ..workflow import Actor, LineRequest, request_return
+from .forms import OrderLookupForm, ReturnRequestForm
 from .line_choices import LineChoice, read_line_choices, sign_kept
 from .lookup_limit import limit_failed_lookups
 

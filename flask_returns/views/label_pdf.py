@@ -12,13 +12,13 @@ from flask import Blueprint, abort, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from ..documents import label_available, label_pdf, reprint_label
-from ..forms import ConfirmForm
 from ..i18n import gettext as _
 from ..links import return_for_token
 from ..models import ReturnRequest
 from ..state import ReturnsState, get_state
-from .admin import render_detail, return_or_404
-from .admin_access import admin_actor, guard_admin_endpoints
+from .admin.access import admin_actor, guard_admin_endpoints
+from .admin.detail import render_detail, return_or_404
+from .forms import ConfirmForm
 
 
 def _pdf_response(ret: ReturnRequest) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, url_for
 
-from ..policy_text import country_name, merchant_return_policy, reason_terms, shipping_costs
+from ..policy import country_name, merchant_return_policy, reason_terms, shipping_costs
 from ..state import ReturnsState, get_state
 from ..templating import render_page
 

@@ -10,15 +10,15 @@ from werkzeug.wrappers import Response
 
 from ..documents import label_available
 from ..errors import IllegalTransition
-from ..forms import ConfirmForm, TrackForm
 from ..i18n import gettext as _
-from ..labels import reason_label
+from ..i18n import reason_label
 from ..links import external_url, return_for_token, status_url
 from ..models import Photo, ReturnRequest, ReturnStatus
 from ..orders import normalize_email
 from ..state import ReturnsState, get_state
 from ..templating import render_page
 from ..workflow import Actor, can_transition, cancel_return
+from .forms import ConfirmForm, TrackForm
 from .lookup_limit import limit_failed_lookups
 
 S = ReturnStatus

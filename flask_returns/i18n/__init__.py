@@ -1,0 +1,53 @@
+"""Languages: our Babel domain, the reader's language, names and figures in it.
+
+The package speaks through :func:`gettext` and friends (the ``flask_returns``
+domain, never the host's), decides the language per request or per customer
+(:func:`using_locale`), names reasons, statuses and history steps, and writes
+money and dates the reader's way.
+"""
+
+from __future__ import annotations
+
+from .domain import PageMessages, catalog, gettext, lazy_gettext, ngettext, page_messages
+from .formatting import format_date, format_money, format_when
+from .locale import (
+    DOMAIN,
+    RTL_LANGUAGES,
+    available_locales,
+    current_locale,
+    current_locale_code,
+    match_locale,
+    supported_locales,
+    text_direction,
+    using_locale,
+)
+from .names import REASON_LABELS, action_label, actor_label, reason_label, status_labels
+
+_ = gettext
+
+__all__ = [
+    "DOMAIN",
+    "REASON_LABELS",
+    "RTL_LANGUAGES",
+    "PageMessages",
+    "_",
+    "action_label",
+    "actor_label",
+    "available_locales",
+    "catalog",
+    "current_locale",
+    "current_locale_code",
+    "format_date",
+    "format_money",
+    "format_when",
+    "gettext",
+    "lazy_gettext",
+    "match_locale",
+    "ngettext",
+    "page_messages",
+    "reason_label",
+    "status_labels",
+    "supported_locales",
+    "text_direction",
+    "using_locale",
+]

@@ -1,0 +1,92 @@
+"""Names of reasons, statuses, history actions and actors, in the reader's language."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import current_app, has_app_context
+
+from ..models import ReturnStatus
+from .domain import current_locale_code
+from .domain import gettext as _
+from .domain import lazy_gettext as _l
+
+REASON_LABELS = {
+    "damaged": _l("Arrived damaged"),
+    "defective": _l("Defective or does not work"),
+    "wrong_item": _l("Wrong item sent"),
+    "not_as_described": _l("Not as described"),
+    "size_fit": _l("Wrong size or fit"),
+    "changed_mind": _l("Changed my mind"),
+    "arrived_late": _l("Arrived too late"),
+    "other": _l("Other reason"),
+}
+
+
+def reason_label(code: str) -> str:
+    """The reason's name in the reader's language: the shop's own, else ours.
+
+    A code nobody named (a shop's reason without ``RETURNS_REASON_LABELS``)
+    shows as written, ``broken_zipper`` as "Broken zipper".
+    """
+    if has_app_context():
+        named = current_app.config.get("RETURNS_REASON_LABELS", {}).get(code)
+        if named is not None:
+            return _shops_name(named)
+    label = REASON_LABELS.get(code)
+    return str(label) if label is not None else code.replace("_", " ").capitalize()
+
+
+def _shops_name(named: str | Mapping[str, str]) -> str:
+    if isinstance(named, str):
+        return _(named)  # the shop's catalogs, merged over ours, may translate it
+    code = current_locale_code()
+    for candidate in (code, code.split("_")[0], current_app.config["RETURNS_DEFAULT_LOCALE"], "en"):
+        if candidate in named:
+            return named[candidate]
+    return next(iter(named.values()))
+
+
+def status_labels() -> dict[str, str]:
+    """Each status as staff read it (customers' pages word some of them their own way)."""
+    return {
+        ReturnStatus.REQUESTED: _("Requested"),
+        ReturnStatus.AUTHORIZED: _("Authorized"),
+        ReturnStatus.RECEIVED: _("Received"),
+        ReturnStatus.REFUNDED: _("Refunded"),
+        ReturnStatus.REJECTED: _("Rejected"),
+        ReturnStatus.CANCELLED: _("Cancelled"),
+    }
+
+
+def action_label(action: str) -> str:
+    """What an event did, in words; an action we do not know shows as written."""
+    labels = {
+        "requested": _("Return requested"),
+        "authorized": _("Authorized"),
+        "rejected": _("Rejected"),
+        "cancelled": _("Cancelled"),
+        "received": _("Goods received"),
+        "refunded": _("Return refunded"),
+        "reopened": _("Reopened after a failed refund"),
+        "refund_requested": _("Refund requested"),
+        "policy_overridden": _("Policy overridden"),
+        "refund_pending": _("Refund pending"),
+        "refund_requires_action": _("Refund needs action"),
+        "refund_succeeded": _("Refund succeeded"),
+        "refund_failed": _("Refund failed"),
+        "refund_canceled": _("Refund canceled"),
+        "label_reprinted": _("Label reprinted"),
+    }
+    return labels.get(action, action)
+
+
+def actor_label(kind: str) -> str:
+    """Who acted, by kind (the id is shown beside it)."""
+    labels = {
+        "customer": _("Customer"),
+        "admin": _("Admin"),
+        "system": _("System"),
+        "stripe": _("Stripe"),
+    }
+    return labels.get(kind, kind)

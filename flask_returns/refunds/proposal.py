@@ -1,0 +1,191 @@
+"""What a return's refund should be: the policy's amount, and the most an admin may pay.
+
+Kept apart from :mod:`flask_returns.refunds`, which moves the money: this module only
+reads the return, the order and (for :func:`propose_refund`) what the payment still
+holds at Stripe, and never writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ..models import RefundStatus, ReturnRequest, ReturnStatus
+from ..orders import Order
+from ..payments import stripe as stripe_payments
+from ..state import get_state
+
+OPEN = (RefundStatus.PENDING, RefundStatus.REQUIRES_ACTION)
+COUNTED = (*OPEN, RefundStatus.SUCCEEDED)
+
+
+@dataclass(frozen=True)
+class ProposedLine:
+    line_id: int
+    name: str
+    units: int
+    unit_amount: int
+    amount: int
+    fee_percent: int
+    fee: int
+
+
+@dataclass(frozen=True)
+class RefundProposal:
+    currency: str
+    lines: tuple[ProposedLine, ...]
+    items: int
+    restocking_fee: int
+    # The order's original shipping, paid back when the whole order returns.
+    shipping: int
+    # Kept back when the customer pays the return shipping (policy per reason).
+    return_shipping: int
+    total: int
+    # The same units at full price, plus the original shipping when the whole order
+    # is back, whatever the policy keeps: the ceiling of an admin's override.
+    without_deductions: int
+    already_refunded: int
+    payment_remaining: int | None
+    maximum: int
+    # The most an admin may refund now when overriding the policy (with a reason).
+    override_maximum: int
+    # Authorized, goods not back, and the policy refunds on receipt: only an
+    # override can refund it now.
+    before_receipt: bool = False
+
+    @property
+    def can_override(self) -> bool:
+        """Whether an override would allow more than the policy does."""
+        return self.override_maximum > self.maximum
+
+
+def _percent_of(amount: int, percent: int) -> int:
+    # Half up, in integers: 10 % of 2499 cents is 250, never 249.9.
+    return (amount * percent + 50) // 100
+
+
+def refundable_units(ret: ReturnRequest, *, overriding: bool = False) -> dict[int, int]:
+    """Units per return line that may be paid back now, by the refund timing setting.
+
+    ``overriding``: an admin going beyond the policy may pay back authorized units
+    before they arrive, whatever the timing says.
+    """
+    early = overriding or get_state().policy.refund_timing == "authorization"
+    units = {}
+    for line in ret.lines:
+        if line.quantity_received is not None:
+            units[line.id] = line.quantity_received
+        elif early:
+            units[line.id] = line.quantity_authorized or 0
+        else:
+            units[line.id] = 0  # refunds follow receipt: nothing is back yet
+    return units
+
+
+def refundable_status(ret: ReturnRequest, *, overriding: bool = False) -> bool:
+    """Whether the return's status allows a refund under the refund timing setting.
+
+    ``overriding``: an authorized return may be refunded before its goods are back
+    when an admin overrides the policy, whatever the timing says.
+    """
+    if ret.status == ReturnStatus.RECEIVED:
+        return True
+    return ret.status == ReturnStatus.AUTHORIZED and (
+        overriding or get_state().policy.refund_timing == "authorization"
+    )
+
+
+def before_receipt(ret: ReturnRequest) -> bool:
+    """Whether refunding ``ret`` now goes against a policy that refunds on receipt."""
+    return ret.status == ReturnStatus.AUTHORIZED and not refundable_status(ret)
+
+
+def policy_amount(ret: ReturnRequest, order: Order | None) -> RefundProposal:
+    """The policy's amount for ``ret`` (no Stripe involved): lines, fees, shipping."""
+    policy = get_state().policy
+    units = refundable_units(ret)
+    lines = []
+    for line in ret.lines:
+        amount = line.unit_amount * units[line.id]
+        percent = policy.fee_percent(line.reason)
+        lines.append(
+            ProposedLine(
+                line.id,
+                line.name,
+                units[line.id],
+                line.unit_amount,
+                amount,
+                percent,
+                _percent_of(amount, percent),
+            )
+        )
+    items = sum(p.amount for p in lines)
+    fee = sum(p.fee for p in lines)
+    rules = [policy.rule(line.reason) for line in ret.lines if units[line.id]]
+    shipping = 0
+    if all(rule.refund_original_shipping for rule in rules):
+        shipping = _whole_order_shipping(ret, order, units)
+    # What an override may pay: the units back (or, before receipt, authorized) at
+    # full price, and the original shipping when they make up the whole order.
+    full_units = refundable_units(ret, overriding=True)
+    full_items = sum(line.unit_amount * full_units[line.id] for line in ret.lines)
+    return_shipping = 0
+    if any(rule.customer_pays_return_shipping for rule in rules):
+        # Never more than what is left, so a refund is never negative.
+        return_shipping = min(policy.return_shipping_cost.get(ret.currency, 0), items - fee)
+    counted = sum(r.amount for r in ret.refunds if r.status in COUNTED)
+    return RefundProposal(
+        currency=ret.currency,
+        lines=tuple(lines),
+        items=items,
+        restocking_fee=fee,
+        shipping=shipping,
+        return_shipping=return_shipping,
+        total=items - fee + shipping - return_shipping,
+        without_deductions=full_items + _whole_order_shipping(ret, order, full_units),
+        already_refunded=counted,
+        payment_remaining=None,
+        maximum=0,
+        override_maximum=0,
+        before_receipt=before_receipt(ret),
+    )
+
+
+def _whole_order_shipping(ret: ReturnRequest, order: Order | None, units: dict[int, int]) -> int:
+    """The order's shipping when ``units`` bring every unit of the order back, else 0."""
+    if order is None or not order.lines or not any(units.values()):
+        return 0
+    back = {line.order_line_reference: units[line.id] for line in ret.lines}
+    whole = all(back.get(ol.id, 0) >= ol.quantity for ol in order.lines)
+    return order.shipping_amount if whole else 0
+
+
+def capped(proposal: RefundProposal, remaining: int | None) -> RefundProposal:
+    """``proposal`` with its maxima: never more than the payment still holds."""
+    held = remaining if remaining is not None else 0
+    maximum = max(0, min(proposal.total - proposal.already_refunded, held))
+    override = max(0, min(proposal.without_deductions - proposal.already_refunded, held))
+    return replace(
+        proposal,
+        payment_remaining=remaining,
+        maximum=maximum,
+        override_maximum=max(override, maximum),
+    )
+
+
+def propose_refund(ret: ReturnRequest, order: Order | None = None) -> RefundProposal:
+    """What the policy allows, capped by what the payment still holds at Stripe."""
+    order = order or get_state().orders.get_order(ret.order_reference)
+    proposal = policy_amount(ret, order)
+    remaining = None
+    if order is not None and order.payment_reference:
+        remaining = payment_remaining(order.payment_reference, ret.currency)
+    return capped(proposal, remaining)
+
+
+def payment_remaining(payment_reference: str, currency: str) -> int | None:
+    """What the payment still holds at Stripe (refunds made there count), else None."""
+    try:
+        balance = stripe_payments.payment_balance(payment_reference)
+    except stripe_payments.StripeFailure:
+        return None
+    return balance.remaining if balance.currency == currency else None

@@ -1,0 +1,217 @@
+"""Recording Stripe's answers about refunds, and settling those whose answer is lost.
+
+Every path that learns a refund's status (the answer to our own call, a webhook, a
+reconcile run) records it here, with the return's row locked and the refund re-read,
+so the same news arriving twice is recorded once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..models import Refund, RefundStatus, ReturnRequest, ReturnStatus, utcnow
+from ..payments import stripe as stripe_payments
+from ..state import get_state
+from ..workflow import (
+    Actor,
+    mark_refunded,
+    reopen_after_failed_refund,
+    settle_refund,
+)
+from .proposal import OPEN, before_receipt
+
+
+def lock_return(ret: ReturnRequest, *, recording: bool = False) -> ReturnRequest:
+    """Hold the return's row until the next commit, and re-read what the step needs.
+
+    To issue a refund: the return and its lines, locked together, then its refunds.
+    To record Stripe's answer: the return and its refunds, locked together.
+
+    When a ``FOR UPDATE`` had to wait, PostgreSQL returns the newest version of every
+    row it locked, but a row inserted meanwhile is not in that statement's result.
+    Lines are never added to a return, so they come with the lock. Refunds are added
+    (by whoever held the lock before us), so before issuing one they are read by a
+    statement of their own after the lock. When recording, the refund being recorded
+    is in the join, locked and current; a new attempt can only have been added once
+    that refund was settled, and it is new, so nothing recorded here depends on it.
+    """
+    session = get_state().session
+    # The id from the identity key: an expired ``ret`` is not reloaded just for it.
+    return_id = sa.inspect(ret).identity[0]
+    if not recording and session.get_bind().dialect.name != "postgresql":
+        # SQLite has no row locks; the first write takes the database write lock.
+        row = ReturnRequest.__table__.c
+        session.execute(
+            sa.update(ReturnRequest).where(row.id == return_id).values(updated_at=utcnow())
+        )
+    if recording:
+        eager = [joinedload(ReturnRequest.refunds, innerjoin=True)]
+    else:
+        eager = [
+            joinedload(ReturnRequest.lines, innerjoin=True),
+            selectinload(ReturnRequest.refunds),
+        ]
+    # FOR UPDATE (SQLite leaves it out) locks the joined rows too; populate_existing
+    # overwrites whatever the session held for them.
+    session.scalars(
+        sa.select(ReturnRequest)
+        .where(ReturnRequest.id == return_id)
+        .options(*eager)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).unique().one()
+    return ret
+
+
+def record_refund_status(
+    refund: Refund,
+    status: RefundStatus,
+    actor: Actor,
+    *,
+    stripe_refund_id: str | None = None,
+    failure_reason: str = "",
+) -> bool:
+    """Record a refund status and follow it through on the return.
+
+    The return's row is locked and the refund re-read first, so two reports of the
+    same news (our answer and a webhook, say) are recorded once.
+    """
+    return record_answer(
+        refund.return_request,
+        refund,
+        status,
+        actor,
+        stripe_refund_id=stripe_refund_id,
+        failure_reason=failure_reason,
+    )
+
+
+def record_answer(
+    ret: ReturnRequest,
+    refund: Refund,
+    status: RefundStatus,
+    actor: Actor,
+    *,
+    seen: tuple[str, str | None] | None = None,
+    stripe_refund_id: str | None = None,
+    failure_reason: str = "",
+) -> bool:
+    """:func:`record_refund_status` with ``ret`` known; with ``seen``, only if unchanged.
+
+    ``seen`` is the refund's (status, Stripe id) when Stripe was asked. When the row,
+    read again under the lock, has moved on since (a webhook or a reconcile got there
+    first), that news stands and this answer is not recorded again.
+    """
+    lock_return(ret, recording=True)
+    if seen is not None and (refund.status, refund.stripe_refund_id) != seen:
+        return False
+    changed = settle_refund(
+        refund, status, actor, failure_reason=failure_reason, stripe_refund_id=stripe_refund_id
+    )
+    if changed and status == RefundStatus.SUCCEEDED and ret.status != ReturnStatus.REFUNDED:
+        mark_refunded(
+            ret,
+            actor,
+            {"refund": refund.attempt},
+            policy_overridden=before_receipt(ret) and _overridden(ret, refund),
+        )
+    elif changed and status == RefundStatus.FAILED and ret.status == ReturnStatus.REFUNDED:
+        reopen_after_failed_refund(ret, actor, reason=failure_reason or "refund failed")
+    return changed
+
+
+def record_stripe_refund(
+    ret: ReturnRequest, refund: Refund, found: Any, *, seen: tuple[str, str | None] | None
+) -> bool:
+    """:func:`record_answer` for a refund object Stripe returned (its status, id, reason)."""
+    return record_answer(
+        ret,
+        refund,
+        RefundStatus(found.status),
+        Actor.stripe(found.id),
+        seen=seen,
+        stripe_refund_id=found.id,
+        failure_reason=found.failure_reason,
+    )
+
+
+def _overridden(ret: ReturnRequest, refund: Refund) -> bool:
+    """Whether an admin overrode the policy, on record, to make this refund."""
+    return any(
+        event.action == "policy_overridden"
+        and (event.details or {}).get("refund") == refund.attempt
+        for event in ret.events
+    )
+
+
+def settle_from_stripe(refund: Refund) -> bool:
+    """Ask Stripe where an open refund stands and record it; True when something changed."""
+    state = get_state()
+    ret = refund.return_request
+    order = state.orders.get_order(ret.order_reference)
+    if order is None or not order.payment_reference:
+        return False
+    seen = (refund.status, refund.stripe_refund_id)
+    try:
+        if refund.stripe_refund_id:
+            found = stripe_payments.retrieve_refund(refund.stripe_refund_id)
+        else:
+            found = stripe_payments.find_refund(order.payment_reference, refund.id)
+    except stripe_payments.StripeFailure:
+        return False  # Stripe unreachable: try again later
+    if found is None:
+        # Nothing reached Stripe. Only once every retry of that call is surely over
+        # may the attempt count as failed, or a slow call could still land.
+        timeout = state.settings["RETURNS_STRIPE_TIMEOUT"]
+        if utcnow() - refund.created_at < timedelta(seconds=3 * timeout + 30):
+            return False
+        changed = record_answer(
+            ret,
+            refund,
+            RefundStatus.FAILED,
+            Actor.system("reconcile"),
+            seen=seen,
+            failure_reason="no refund reached Stripe",
+        )
+    else:
+        changed = record_stripe_refund(ret, refund, found, seen=seen)
+    state.session.commit()
+    return changed
+
+
+def open_refunds() -> list[Refund]:
+    """Every refund not yet final, oldest first (what ``reconcile`` works through)."""
+    return list(
+        get_state().session.scalars(
+            sa.select(Refund)
+            .where(Refund.status.in_([s.value for s in OPEN]))
+            .order_by(Refund.created_at, Refund.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ReconcileSummary:
+    """What one reconcile run found: refunds checked, settled now, and still open."""
+
+    checked: int
+    settled: int
+    still_open: int
+
+
+def reconcile_open_refunds(
+    each: Callable[[list[Refund]], Iterable[Refund]] = iter,
+) -> ReconcileSummary:
+    """Ask Stripe about every refund that is not final yet and record the answers.
+
+    ``each`` wraps the list being worked through (the CLI shows a progress bar).
+    """
+    pending = open_refunds()
+    settled = sum(1 for refund in each(pending) if settle_from_stripe(refund))
+    return ReconcileSummary(len(pending), settled, len(open_refunds()))

@@ -1,0 +1,26 @@
+"""What the numbers say: the owners' dashboard, the admin queue's SQL, SVG charts.
+
+Plain queries over the returns tables and pure drawing; no Flask views here.
+"""
+
+from __future__ import annotations
+
+from .charts import Bar, Segment, bar_chart, share_bar
+from .figures import Dashboard, Period, dashboard
+from .queue import COUNT_CAP, OPEN, STATUSES, QueueFilters, queue_page, status_counts
+
+__all__ = [
+    "COUNT_CAP",
+    "OPEN",
+    "STATUSES",
+    "Bar",
+    "Dashboard",
+    "Period",
+    "QueueFilters",
+    "Segment",
+    "bar_chart",
+    "dashboard",
+    "queue_page",
+    "share_bar",
+    "status_counts",
+]
