@@ -77,6 +77,31 @@ class RefundStatus(enum.StrEnum):
     CANCELED = "canceled"
 
 
+class EventAction(enum.StrEnum):
+    """What an :class:`Event` records (stored as its value; the names say it in code)."""
+
+    REQUESTED = "requested"
+    AUTHORIZED = "authorized"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    RECEIVED = "received"
+    REFUNDED = "refunded"
+    REOPENED = "reopened"
+    REFUND_REQUESTED = "refund_requested"
+    POLICY_OVERRIDDEN = "policy_overridden"
+    REFUND_PENDING = "refund_pending"
+    REFUND_REQUIRES_ACTION = "refund_requires_action"
+    REFUND_SUCCEEDED = "refund_succeeded"
+    REFUND_FAILED = "refund_failed"
+    REFUND_CANCELED = "refund_canceled"
+    LABEL_REPRINTED = "label_reprinted"
+
+    @classmethod
+    def for_refund(cls, status: RefundStatus) -> EventAction:
+        """The history entry for a refund reaching ``status``."""
+        return cls(f"refund_{status.value}")
+
+
 class ActorKind(enum.StrEnum):
     CUSTOMER = "customer"
     ADMIN = "admin"

@@ -171,7 +171,7 @@ def authorized_return(
     session = app.extensions["test_db"].session
     ret = request_return(
         order,
-        [LineRequest("L1", 2, "size_fit"), LineRequest("L2", 1, "damaged")],
+        [LineRequest("L1", 2, "size_fit"), LineRequest("L2", 1, "not_as_described")],
         Actor.customer(order.email),
         locale=locale,
     )

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from example_shop.orders import ShopOrders
 from flask_returns.models import Refund
-from flask_returns.refunds import RefundRefused
+from flask_returns.refunds import RefundRefused, Refusal
 
 from .admin_helpers import (
     KETTLE,
@@ -212,7 +212,7 @@ def test_a_refusal_from_the_refund_module_is_shown_on_the_page(shop_app, monkeyp
     rma = _received(shop_app, admin)
 
     def decline(*args, **kwargs):
-        raise RefundRefused("The card or bank refused the refund: expired_card")
+        raise RefundRefused(Refusal.DECLINED, detail="expired_card")
 
     monkeypatch.setattr("flask_returns.views.admin.actions.issue_refund", decline)
     response = post_action(admin, rma, "refund", {"refund_amount": "64.48"})

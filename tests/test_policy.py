@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from flask_returns.models import Event, ReturnLine, ReturnRequest
 from flask_returns.orders import Address, OrderLine
+from flask_returns.photos import StoredPhoto
 from flask_returns.policy import assess_order
 from flask_returns.policy.return_policy import (
     SHOP_FAULT_REASONS,
@@ -26,6 +27,8 @@ from flask_returns.workflow import Actor, LineRequest, request_return
 from .hosts import MemoryOrders, make_host, make_order
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
+# A photo as the pipeline leaves it (the file itself is not read here).
+PHOTO = StoredPhoto("photos/ab/cd.jpg", "photos/ab/cd-thumb.jpg", 800, 600, 40_000)
 REASONS = ("damaged", "defective", "wrong_item", "size_fit", "changed_mind", "other")
 
 
@@ -127,7 +130,10 @@ def test_a_small_return_is_authorized_by_the_rule_and_the_history_says_so(tmp_pa
             order, [LineRequest("L2", 1, "size_fit")], Actor.customer(order.email), locale="en"
         )
         damaged = request_return(
-            order, [LineRequest("L1", 1, "damaged")], Actor.customer(order.email), locale="en"
+            order,
+            [LineRequest("L1", 1, "damaged", photos=(PHOTO,))],
+            Actor.customer(order.email),
+            locale="en",
         )
         db.session.commit()
         assert small.status == "authorized"

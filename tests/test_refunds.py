@@ -11,12 +11,8 @@ import sqlalchemy as sa
 from example_shop.orders import ShopOrders
 from example_shop.payments import stripe_client
 from flask_returns.models import Refund, ReturnRequest
-from flask_returns.refunds.issue import (
-    RefundRefused,
-    issue_refund,
-    propose_refund,
-    settle_from_stripe,
-)
+from flask_returns.refunds import RefundRefused, issue_refund, propose_refund
+from flask_returns.refunds.settlement import settle_from_stripe
 from flask_returns.workflow import (
     Actor,
     LineReceipt,

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from flask_returns import IllegalTransition, InvalidReturn, signals
 from flask_returns.models import Event, Refund, RefundStatus, ReturnRequest, ReturnStatus
+from flask_returns.photos import StoredPhoto
 from flask_returns.workflow import (
     Actor,
     LineReceipt,
@@ -65,7 +66,7 @@ def _new_return(db_session, memory_orders, lines=None) -> ReturnRequest:
     order = memory_orders.get_order("9001")
     ret = request_return(
         order,
-        lines or [LineRequest("L1", 2, "damaged"), LineRequest("L2", 1, "size_fit")],
+        lines or [LineRequest("L1", 2, "not_as_described"), LineRequest("L2", 1, "size_fit")],
         CUSTOMER,
         locale="pl",
     )
@@ -222,11 +223,11 @@ def test_rejection_needs_a_reason(db_session, memory_orders):
 @pytest.mark.parametrize(
     ("lines", "problem"),
     [
-        ([LineRequest("L3", 1, "damaged")], "cannot be returned"),
-        ([LineRequest("L9", 1, "damaged")], "no line"),
-        ([LineRequest("L1", 3, "damaged")], "more units"),
-        ([LineRequest("L1", 1, "damaged"), LineRequest("L1", 2, "other")], "more units"),
-        ([LineRequest("L1", 0, "damaged")], "at least 1"),
+        ([LineRequest("L3", 1, "not_as_described")], "cannot be returned"),
+        ([LineRequest("L9", 1, "not_as_described")], "no line"),
+        ([LineRequest("L1", 3, "not_as_described")], "more units"),
+        ([LineRequest("L1", 1, "not_as_described"), LineRequest("L1", 2, "other")], "more units"),
+        ([LineRequest("L1", 0, "not_as_described")], "at least 1"),
         ([LineRequest("L1", 1, "bored")], "unknown reason"),
         ([], "at least one"),
     ],
@@ -238,10 +239,10 @@ def test_impossible_requests_are_refused(db_session, memory_orders, lines, probl
 
 def test_units_already_claimed_cannot_be_claimed_again(db_session, memory_orders):
     order = memory_orders.get_order("9001")
-    first = request_return(order, [LineRequest("L1", 2, "damaged")], CUSTOMER, locale="en")
+    first = request_return(order, [LineRequest("L1", 2, "not_as_described")], CUSTOMER, locale="en")
     db_session.flush()
     with pytest.raises(InvalidReturn, match="more units"):
-        request_return(order, [LineRequest("L1", 1, "damaged")], CUSTOMER, locale="en")
+        request_return(order, [LineRequest("L1", 1, "not_as_described")], CUSTOMER, locale="en")
     cancel_return(first, CUSTOMER)
     db_session.flush()
     again = request_return(order, [LineRequest("L1", 2, "other")], CUSTOMER, locale="en")
@@ -341,3 +342,18 @@ def test_every_refund_status_change(db_session, memory_orders, current, wanted):
             with pytest.raises(IllegalTransition):
                 settle_refund(refund, RefundStatus(wanted), Actor.stripe("evt_1"))
             assert refund.status == current and seen == []
+
+
+def test_a_reason_that_needs_a_photo_is_refused_without_one(db_session, memory_orders):
+    order = memory_orders.get_order("9001")
+    with pytest.raises(InvalidReturn, match="needs a photo"):
+        request_return(order, [LineRequest("L1", 1, "damaged")], CUSTOMER, locale="en")
+    photo = StoredPhoto("photos/ab/cd.jpg", "photos/ab/cd-thumb.jpg", 800, 600, 40_000)
+    ret = request_return(
+        order, [LineRequest("L1", 1, "damaged", photos=(photo,))], CUSTOMER, locale="en"
+    )
+    db_session.flush()
+    # The workflow writes the photo's row, tied to its line.
+    assert [(p.storage_key, p.line_id) for p in ret.photos] == [
+        ("photos/ab/cd.jpg", ret.lines[0].id)
+    ]

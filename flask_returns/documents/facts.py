@@ -88,6 +88,7 @@ def gather_facts(ret: ReturnRequest) -> LabelFacts:
     if ret.authorized_at is None:
         raise ValueError(f"return {ret.rma} has not been authorized")
     contact = settings["RETURNS_SHOP_CONTACT"] or {}
+    policy = get_state().policy
     with using_locale(ret.customer_locale) as locale:
         direction = text_direction(locale)
     return LabelFacts(
@@ -112,8 +113,10 @@ def gather_facts(ret: ReturnRequest) -> LabelFacts:
         carrier_name=settings["RETURNS_CARRIER_NAME"] or "",
         carrier_account=settings["RETURNS_CARRIER_ACCOUNT"] or "",
         carrier_service=settings["RETURNS_CARRIER_SERVICE"] or "",
-        refund_days=settings["RETURNS_REFUND_DAYS"],
-        refund_on_authorization=settings["RETURNS_REFUND_TIMING"] == "authorization",
+        # Policy facts come from the policy object (a host's RETURNS_POLICY may differ
+        # from the RETURNS_* settings): the packing page promises what the code does.
+        refund_days=policy.refund_days,
+        refund_on_authorization=policy.refund_timing == "authorization",
         contact_email=contact.get("email", ""),
         contact_phone=contact.get("phone", ""),
     )

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, object_session
 
 from ..errors import ReturnsError
-from ..models import LabelDocument, ReturnRequest, ReturnStatus
+from ..models import EventAction, LabelDocument, ReturnRequest, ReturnStatus
 from ..state import get_state
 from ..storage import new_key
 from ..workflow import Actor, record_event
@@ -88,7 +88,7 @@ def reprint_label(ret: ReturnRequest, actor: Actor) -> LabelDocument:
     record_event(
         ret,
         actor,
-        "label_reprinted",
+        EventAction.LABEL_REPRINTED,
         None,
         None,
         {"document": document.id, "page_size": document.page_size, "locale": document.locale},

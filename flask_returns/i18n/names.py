@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from flask import current_app, has_app_context
 
-from ..models import ReturnStatus
+from ..models import EventAction, ReturnStatus
 from .domain import current_locale_code
 from .domain import gettext as _
 from .domain import lazy_gettext as _l
@@ -61,22 +61,23 @@ def status_labels() -> dict[str, str]:
 
 def action_label(action: str) -> str:
     """What an event did, in words; an action we do not know shows as written."""
+    A = EventAction
     labels = {
-        "requested": _("Return requested"),
-        "authorized": _("Authorized"),
-        "rejected": _("Rejected"),
-        "cancelled": _("Cancelled"),
-        "received": _("Goods received"),
-        "refunded": _("Return refunded"),
-        "reopened": _("Reopened after a failed refund"),
-        "refund_requested": _("Refund requested"),
-        "policy_overridden": _("Policy overridden"),
-        "refund_pending": _("Refund pending"),
-        "refund_requires_action": _("Refund needs action"),
-        "refund_succeeded": _("Refund succeeded"),
-        "refund_failed": _("Refund failed"),
-        "refund_canceled": _("Refund canceled"),
-        "label_reprinted": _("Label reprinted"),
+        A.REQUESTED: _("Return requested"),
+        A.AUTHORIZED: _("Authorized"),
+        A.REJECTED: _("Rejected"),
+        A.CANCELLED: _("Cancelled"),
+        A.RECEIVED: _("Goods received"),
+        A.REFUNDED: _("Return refunded"),
+        A.REOPENED: _("Reopened after a failed refund"),
+        A.REFUND_REQUESTED: _("Refund requested"),
+        A.POLICY_OVERRIDDEN: _("Policy overridden"),
+        A.REFUND_PENDING: _("Refund pending"),
+        A.REFUND_REQUIRES_ACTION: _("Refund needs action"),
+        A.REFUND_SUCCEEDED: _("Refund succeeded"),
+        A.REFUND_FAILED: _("Refund failed"),
+        A.REFUND_CANCELED: _("Refund canceled"),
+        A.LABEL_REPRINTED: _("Label reprinted"),
     }
     return labels.get(action, action)
 

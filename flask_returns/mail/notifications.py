@@ -160,7 +160,7 @@ def _context(ret: ReturnRequest, kind: str, refund: Refund | None) -> dict[str, 
         "drop_off_by": drop_off_by,
         "refund": refund,
         "amount": format_money(refund.amount, refund.currency) if refund is not None else "",
-        "refund_days": settings.get("RETURNS_REFUND_DAYS"),
+        "refund_days": get_state().policy.refund_days,
         "refunded": any(r.status == "succeeded" for r in ret.refunds),
     }
 

@@ -11,17 +11,21 @@ from __future__ import annotations
 
 from .bulk import refund_returns
 from .issue import RefundRefused, issue_refund
-from .proposal import RefundProposal, propose_refund, refundable_status
+from .proposal import RefundProposal, check_amount, propose_refund, refundable_status
+from .refusals import Refusal, refusal_message
 from .settlement import reconcile_open_refunds
 from .stripe_events import handle_stripe_event
 
 __all__ = [
     "RefundProposal",
     "RefundRefused",
+    "Refusal",
+    "check_amount",
     "handle_stripe_event",
     "issue_refund",
     "propose_refund",
     "reconcile_open_refunds",
     "refund_returns",
     "refundable_status",
+    "refusal_message",
 ]

@@ -17,15 +17,13 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 
-import sqlalchemy as sa
 from flask import current_app, has_request_context
 from flask.globals import request_ctx
 
 from ..i18n import gettext as _
 from ..i18n import status_labels
-from ..models import ReturnRequest
 from ..state import get_state
-from ..workflow import Actor
+from ..workflow import Actor, find_return
 from .issue import RefundRefused, issue_refund
 from .proposal import refundable_status
 
@@ -33,7 +31,7 @@ from .proposal import refundable_status
 def refund_proposal_in_full(rma: str, actor: Actor) -> str:
     """Refund what the policy proposes for return ``rma``; ``""`` or why not."""
     session = get_state().session
-    ret = session.scalar(sa.select(ReturnRequest).where(ReturnRequest.rma == rma))
+    ret = find_return(rma)
     if ret is None:
         return _("There is no such return.")
     if not refundable_status(ret):

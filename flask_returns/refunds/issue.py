@@ -1,8 +1,8 @@
 """Refunding a return exactly once.
 
-What the amount may be comes from :mod:`flask_returns.refund_proposal`; recording
-Stripe's answers (ours, webhooks, reconcile) lives in
-:mod:`flask_returns.refund_settlement`. This module issues the refund.
+What the amount may be comes from :mod:`.proposal`; recording Stripe's answers
+(ours, webhooks, reconcile) lives in :mod:`.settlement`; why a refund was refused
+is worded in :mod:`.refusals`. This module issues the refund, in named steps.
 
 The order of things is what keeps money safe:
 
@@ -23,49 +23,207 @@ refunding again.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 
-from ..errors import ReturnsError
-from ..i18n import current_locale, status_labels
-from ..i18n import gettext as _
-from ..models import Refund, RefundStatus, ReturnRequest
-from ..money import Money
+from ..models import EventAction, Refund, RefundStatus, ReturnRequest
+from ..orders import Order
 from ..payments import stripe as stripe_payments
 from ..state import get_state
 from ..workflow import Actor, record_event
 from .proposal import (
-    COUNTED,
     OPEN,
     RefundProposal,
     before_receipt,
+    capped,
+    check_amount,
     payment_remaining,
     policy_amount,
-    propose_refund,
+    positive_amount,
     refundable_status,
+    whole_proposal,
 )
-from .settlement import (
-    lock_return,
-    open_refunds,
-    record_answer,
-    record_refund_status,
-    record_stripe_refund,
-    settle_from_stripe,
-)
+from .refusals import STRIPE_KINDS, RefundRefused, Refusal
+from .settlement import lock_return, record_refund_status, settle_from_stripe, stripe_news
 
-__all__ = [
-    "RefundProposal",
-    "RefundRefused",
-    "issue_refund",
-    "open_refunds",
-    "override_needed_message",
-    "propose_refund",
-    "record_refund_status",
-    "settle_from_stripe",
-]
+__all__ = ["RefundRefused", "issue_refund"]
 
 
-class RefundRefused(ReturnsError):
-    """No refund was made; the message says why, in words an admin can act on."""
+def issue_refund(
+    ret: ReturnRequest,
+    amount: int | None,
+    actor: Actor,
+    *,
+    note: str = "",
+    override_reason: str = "",
+) -> Refund:
+    """Refund ``amount`` of ``ret`` (Stripe's units for its currency), exactly once.
+
+    ``None`` refunds what the policy proposes, worked out under the lock from the same
+    read of the payment, and only when the payment still holds all of it (what a bulk
+    refund wants: no second look at Stripe, no silent partial refund).
+
+    Customers are held to the policy; an admin may go beyond it (waive a restocking
+    fee, pay back shipping, refund before the goods are back) up to the units at full
+    price, but only with an ``override_reason``, which the history keeps beside the
+    policy's own amount.
+
+    Returns the recorded :class:`Refund`; raises :class:`RefundRefused` when nothing
+    was refunded (a declined attempt is still recorded, as ``failed``).
+    """
+    if amount is not None:
+        positive_amount(amount)
+    order = get_state().orders.get_order(ret.order_reference)
+    if order is None or not order.payment_reference:
+        raise RefundRefused(Refusal.NO_PAYMENT)
+    remaining = _lock_and_settle(ret, order.payment_reference)
+    try:
+        proposal = _allowed(ret, order, remaining, overriding=bool(override_reason.strip()))
+        amount = (
+            whole_proposal(proposal)
+            if amount is None
+            else check_amount(amount, proposal, override_reason=override_reason)
+        )
+        call = _record_attempt(ret, proposal, amount, actor, note, override_reason.strip())
+    except BaseException:
+        get_state().session.rollback()
+        raise
+    return _ask_stripe(ret, call, order.payment_reference)
+
+
+def _lock_and_settle(ret: ReturnRequest, payment: str) -> int:
+    """Step 1: read what the payment holds, then lock the return; settle open attempts.
+
+    Stripe is read before the row is locked: no lock is held over a network call. An
+    earlier attempt still open is looked up at Stripe (with the row let go) once;
+    if it stays open, nothing new may start. Returns what the payment holds.
+    """
+    session = get_state().session
+    settled = False
+    while True:
+        remaining = payment_remaining(payment, ret.currency)
+        if remaining is None:
+            raise RefundRefused(Refusal.STRIPE_UNREACHABLE)
+        lock_return(ret)
+        still_open = [r for r in ret.refunds if r.status in OPEN]
+        if not still_open:
+            return remaining
+        if settled:
+            session.rollback()
+            raise RefundRefused(Refusal.EARLIER_REFUND_OPEN)
+        session.commit()
+        for refund in still_open:
+            settle_from_stripe(refund)
+        settled = True
+
+
+def _allowed(
+    ret: ReturnRequest, order: Order, remaining: int, *, overriding: bool
+) -> RefundProposal:
+    """Step 2: the policy's amount and the override's, from the rows read under the lock."""
+    if not refundable_status(ret, overriding=overriding):
+        raise RefundRefused(Refusal.WRONG_STATUS, status=ret.status)
+    return capped(policy_amount(ret, order), remaining)
+
+
+@dataclass(frozen=True)
+class _Call:
+    """What the Stripe call needs, kept before the commit expires the loaded rows."""
+
+    refund: Refund
+    refund_id: int
+    idempotency_key: str
+    rma: str
+    amount: int
+
+
+def _record_attempt(
+    ret: ReturnRequest,
+    proposal: RefundProposal,
+    amount: int,
+    actor: Actor,
+    note: str,
+    override_reason: str,
+) -> _Call:
+    """Step 3: commit the attempt, with its stable idempotency key, before Stripe hears of it."""
+    session = get_state().session
+    attempt = max((r.attempt for r in ret.refunds), default=0) + 1
+    note = note.strip() or override_reason
+    refund = Refund(
+        return_request=ret,
+        attempt=attempt,
+        amount=amount,
+        currency=ret.currency,
+        status=RefundStatus.PENDING,
+        idempotency_key=f"flask-returns:{ret.rma}:{attempt}",
+        note=note,
+        created_by=actor.id,
+    )
+    session.add(refund)
+    if amount > proposal.maximum:
+        record_event(
+            ret,
+            actor,
+            EventAction.POLICY_OVERRIDDEN,
+            None,
+            None,
+            {
+                "refund": attempt,
+                "amount": amount,
+                "policy_amount": proposal.maximum,
+                "currency": ret.currency,
+                "reason": override_reason,
+                "before_receipt": before_receipt(ret),
+            },
+        )
+    record_event(
+        ret,
+        actor,
+        EventAction.REFUND_REQUESTED,
+        None,
+        None,
+        {"refund": attempt, "amount": amount, "currency": ret.currency, "note": note},
+    )
+    session.flush()
+    call = _Call(refund, refund.id, refund.idempotency_key, ret.rma, amount)
+    session.commit()
+    return call
+
+
+def _ask_stripe(ret: ReturnRequest, call: _Call, payment: str) -> Refund:
+    """Step 4: call Stripe outside any transaction, then record its answer once."""
+    session = get_state().session
+    refund = call.refund
+    seen = (RefundStatus.PENDING, None)
+    try:
+        try:
+            answer = stripe_payments.create_refund(
+                payment,
+                call.amount,
+                idempotency_key=call.idempotency_key,
+                our_refund_id=call.refund_id,
+                rma=call.rma,
+            )
+        except stripe_payments.StripeFailure as failure:
+            if not failure.outcome_known:
+                # Left pending: settled by looking it up at Stripe, never by a new call.
+                raise RefundRefused(Refusal.OUTCOME_UNKNOWN) from None
+            record_refund_status(
+                refund, RefundStatus.FAILED, Actor.stripe(), seen=seen, failure_reason=str(failure)
+            )
+            session.commit()
+            raise RefundRefused(
+                STRIPE_KINDS.get(failure.kind, Refusal.STRIPE_FAILED), detail=str(failure)
+            ) from None
+        record_refund_status(refund, **stripe_news(answer), seen=seen)
+        _commit_keeping(ret, refund)
+    except RefundRefused:
+        raise
+    except BaseException:
+        session.rollback()  # never keep the row locked past a failure
+        raise
+    return refund
 
 
 def _commit_keeping(ret: ReturnRequest, refund: Refund) -> None:
@@ -87,210 +245,3 @@ def _commit_keeping(ret: ReturnRequest, refund: Refund) -> None:
                 obj = state.obj()
                 if obj is not None and state not in keep:
                     session.expire(obj)
-
-
-def issue_refund(
-    ret: ReturnRequest,
-    amount: int | None,
-    actor: Actor,
-    *,
-    note: str = "",
-    override_reason: str = "",
-) -> Refund:
-    """Refund ``amount`` minor units of ``ret`` through Stripe, exactly once.
-
-    ``None`` refunds what the policy proposes, worked out under the lock from the same
-    read of the payment, and only when the payment still holds all of it (what a bulk
-    refund wants: no second look at Stripe, no silent partial refund).
-
-    Customers are held to the policy; an admin may go beyond it (waive a restocking
-    fee, pay back shipping, refund before the goods are back) up to the units at full
-    price, but only with an ``override_reason``, which the history keeps beside the
-    policy's own amount.
-
-    Returns the recorded :class:`Refund`; raises :class:`RefundRefused` when nothing
-    was refunded (a declined attempt is still recorded, as ``failed``).
-    """
-    if amount is not None and (
-        isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0
-    ):
-        raise RefundRefused(_("Enter an amount greater than zero."))
-    state = get_state()
-    session = state.session
-    order = state.orders.get_order(ret.order_reference)
-    if order is None or not order.payment_reference:
-        raise RefundRefused(_("The order has no payment to refund."))
-    payment = order.payment_reference
-    settled = False
-    while True:
-        # Stripe is read before the row is locked: no lock is held over a network call.
-        remaining = payment_remaining(payment, ret.currency)
-        if remaining is None:
-            raise RefundRefused(
-                _(
-                    "Stripe could not be reached to check the payment, so no refund "
-                    "was made. Try again in a few minutes."
-                )
-            )
-        lock_return(ret)
-        still_open = [r for r in ret.refunds if r.status in OPEN]
-        if not still_open or settled:
-            break
-        # An earlier attempt is open: let go of the row, ask Stripe where that attempt
-        # stands, then read the payment and lock again.
-        session.commit()
-        for refund in still_open:
-            settle_from_stripe(refund)
-        settled = True
-
-    override_reason = override_reason.strip()
-    try:
-        if not refundable_status(ret, overriding=bool(override_reason)):
-            raise RefundRefused(
-                _(
-                    "This return cannot be refunded while it is “%(status)s”.",
-                    status=status_labels().get(ret.status, ret.status),
-                )
-            )
-        if still_open:
-            raise RefundRefused(
-                _(
-                    "An earlier refund of this return is still being processed "
-                    "at Stripe. Try again in a few minutes."
-                )
-            )
-        # The policy's amount from the lines and refunds read under the lock.
-        proposal = policy_amount(ret, order)
-        counted = sum(r.amount for r in ret.refunds if r.status in COUNTED)
-        by_policy = min(proposal.total - counted, remaining)
-        with_override = min(proposal.without_deductions - counted, remaining)
-        if amount is None:
-            amount = _whole_proposal(proposal.total - counted, remaining)
-        if amount > by_policy and amount <= with_override and not override_reason:
-            raise RefundRefused(override_needed_message(by_policy, ret.currency))
-        ceiling = with_override if override_reason else by_policy
-        if amount > ceiling:
-            raise RefundRefused(
-                _(
-                    "At most %(amount)s can be refunded now.",
-                    amount=_money(max(ceiling, 0), ret.currency),
-                )
-            )
-        note = note.strip() or override_reason
-        attempt = max((r.attempt for r in ret.refunds), default=0) + 1
-        refund = Refund(
-            return_request=ret,
-            attempt=attempt,
-            amount=amount,
-            currency=ret.currency,
-            status=RefundStatus.PENDING,
-            idempotency_key=f"flask-returns:{ret.rma}:{attempt}",
-            note=note,
-            created_by=actor.id,
-        )
-        session.add(refund)
-        if amount > by_policy:
-            record_event(
-                ret,
-                actor,
-                "policy_overridden",
-                None,
-                None,
-                {
-                    "refund": attempt,
-                    "amount": amount,
-                    "policy_amount": max(by_policy, 0),
-                    "currency": ret.currency,
-                    "reason": override_reason,
-                    "before_receipt": before_receipt(ret),
-                },
-            )
-        record_event(
-            ret,
-            actor,
-            "refund_requested",
-            None,
-            None,
-            {"refund": attempt, "amount": amount, "currency": ret.currency, "note": note},
-        )
-        session.flush()
-        # What the call needs, kept before the commit expires every loaded object.
-        refund_id, idempotency_key, rma = refund.id, refund.idempotency_key, ret.rma
-        session.commit()  # recorded before Stripe hears of it
-    except BaseException:
-        session.rollback()
-        raise
-
-    seen = (RefundStatus.PENDING, None)
-    try:
-        try:
-            answer = stripe_payments.create_refund(
-                payment,
-                amount,
-                idempotency_key=idempotency_key,
-                our_refund_id=refund_id,
-                rma=rma,
-            )
-        except stripe_payments.StripeFailure as failure:
-            if not failure.outcome_known:
-                raise RefundRefused(
-                    _(
-                        "Stripe did not answer, so we cannot tell yet whether the "
-                        "refund went through. It will be checked at Stripe before "
-                        "any new attempt; nothing will be refunded twice."
-                    )
-                ) from None
-            record_answer(
-                ret,
-                refund,
-                RefundStatus.FAILED,
-                Actor.stripe(),
-                seen=seen,
-                failure_reason=str(failure),
-            )
-            session.commit()
-            raise RefundRefused(_failure_message(failure)) from None
-        record_stripe_refund(ret, refund, answer, seen=seen)
-        _commit_keeping(ret, refund)
-    except RefundRefused:
-        raise
-    except BaseException:
-        session.rollback()  # never keep the row locked past a failure
-        raise
-    return refund
-
-
-def _money(amount: int, currency: str) -> str:
-    return Money(amount, currency).format(current_locale())
-
-
-def _whole_proposal(proposed: int, remaining: int) -> int:
-    if proposed <= 0 or remaining <= 0:
-        raise RefundRefused(_("Nothing can be refunded for this return now."))
-    if remaining < proposed:
-        raise RefundRefused(
-            _("Less than proposed can be refunded now; refund it from its own page.")
-        )
-    return proposed
-
-
-def override_needed_message(by_policy: int, currency: str) -> str:
-    """Why more than the policy's amount was refused: a reason is needed to override it."""
-    return _(
-        "The policy allows at most %(amount)s. To refund more, give a reason for "
-        "overriding the policy; it is kept in the return's history.",
-        amount=_money(max(by_policy, 0), currency),
-    )
-
-
-def _failure_message(failure: stripe_payments.StripeFailure) -> str:
-    messages = {
-        "declined": _("The card or bank refused the refund: %(detail)s", detail=str(failure)),
-        "already_refunded": _("Stripe says this payment is already fully refunded."),
-        "invalid": _("Stripe refused the refund: %(detail)s", detail=str(failure)),
-        "auth": _("Stripe refused our API key. Check RETURNS_STRIPE_API_KEY."),
-        "rate_limited": _("Stripe is busy right now. Try again in a minute."),
-    }
-    return messages.get(
-        failure.kind, _("Stripe had a problem and made no refund. Try again in a few minutes.")
-    )

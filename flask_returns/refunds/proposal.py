@@ -13,6 +13,7 @@ from ..models import RefundStatus, ReturnRequest, ReturnStatus
 from ..orders import Order
 from ..payments import stripe as stripe_payments
 from ..state import get_state
+from .refusals import RefundRefused, Refusal
 
 OPEN = (RefundStatus.PENDING, RefundStatus.REQUIRES_ACTION)
 COUNTED = (*OPEN, RefundStatus.SUCCEEDED)
@@ -189,3 +190,47 @@ def payment_remaining(payment_reference: str, currency: str) -> int | None:
     except stripe_payments.StripeFailure:
         return None
     return balance.remaining if balance.currency == currency else None
+
+
+def positive_amount(amount: object) -> int:
+    """``amount`` when it is a whole number of units above zero; refused otherwise."""
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise RefundRefused(Refusal.AMOUNT_NOT_POSITIVE)
+    return amount
+
+
+def check_amount(amount: object, proposal: RefundProposal, *, override_reason: str = "") -> int:
+    """The one rule for an amount an admin asks to refund; returns it, or refuses.
+
+    Up to the policy's maximum as asked; beyond it, up to the override's maximum,
+    only with a reason. The admin's form applies it to put a refusal beside the
+    right field; :func:`~flask_returns.refunds.issue_refund` applies it again to the
+    proposal read under the row lock, which is the one that counts.
+    """
+    amount = positive_amount(amount)
+    if amount <= proposal.maximum:
+        return amount
+    overriding = bool(override_reason.strip())
+    if amount <= proposal.override_maximum:
+        if overriding:
+            return amount
+        raise RefundRefused(
+            Refusal.OVERRIDE_NEEDED, amount=proposal.maximum, currency=proposal.currency
+        )
+    if proposal.override_maximum > 0:
+        ceiling = proposal.override_maximum if overriding else proposal.maximum
+        raise RefundRefused(Refusal.ABOVE_MAXIMUM, amount=ceiling, currency=proposal.currency)
+    if proposal.payment_remaining is None:
+        raise RefundRefused(Refusal.STRIPE_UNREACHABLE)
+    raise RefundRefused(Refusal.NOTHING_TO_REFUND)
+
+
+def whole_proposal(proposal: RefundProposal) -> int:
+    """All the policy proposes, when the payment still holds all of it (bulk refunds)."""
+    proposed = proposal.total - proposal.already_refunded
+    remaining = proposal.payment_remaining or 0
+    if proposed <= 0 or remaining <= 0:
+        raise RefundRefused(Refusal.NOTHING_TO_REFUND)
+    if remaining < proposed:
+        raise RefundRefused(Refusal.LESS_THAN_PROPOSED)
+    return proposed

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..models import Refund, RefundStatus, ReturnRequest, ReturnStatus, utcnow
+from ..models import EventAction, Refund, RefundStatus, ReturnRequest, ReturnStatus, utcnow
 from ..payments import stripe as stripe_payments
 from ..state import get_state
 from ..workflow import (
@@ -74,40 +74,20 @@ def record_refund_status(
     status: RefundStatus,
     actor: Actor,
     *,
-    stripe_refund_id: str | None = None,
-    failure_reason: str = "",
-) -> bool:
-    """Record a refund status and follow it through on the return.
-
-    The return's row is locked and the refund re-read first, so two reports of the
-    same news (our answer and a webhook, say) are recorded once.
-    """
-    return record_answer(
-        refund.return_request,
-        refund,
-        status,
-        actor,
-        stripe_refund_id=stripe_refund_id,
-        failure_reason=failure_reason,
-    )
-
-
-def record_answer(
-    ret: ReturnRequest,
-    refund: Refund,
-    status: RefundStatus,
-    actor: Actor,
-    *,
     seen: tuple[str, str | None] | None = None,
     stripe_refund_id: str | None = None,
     failure_reason: str = "",
 ) -> bool:
-    """:func:`record_refund_status` with ``ret`` known; with ``seen``, only if unchanged.
+    """Record news of a refund, from wherever it came, and follow it through on the return.
 
-    ``seen`` is the refund's (status, Stripe id) when Stripe was asked. When the row,
-    read again under the lock, has moved on since (a webhook or a reconcile got there
-    first), that news stands and this answer is not recorded again.
+    The one entry for "a refund's status changed": our own call's answer, a webhook
+    and a reconcile run all come here. The return's row is locked and the refund
+    re-read first, so two reports of the same news are recorded once. ``seen`` is
+    the refund's (status, Stripe id) when Stripe was asked: when the row has moved
+    on since (a webhook or a reconcile got there first), that news stands and this
+    answer is not recorded again. True when something changed.
     """
+    ret = refund.return_request
     lock_return(ret, recording=True)
     if seen is not None and (refund.status, refund.stripe_refund_id) != seen:
         return False
@@ -126,25 +106,20 @@ def record_answer(
     return changed
 
 
-def record_stripe_refund(
-    ret: ReturnRequest, refund: Refund, found: Any, *, seen: tuple[str, str | None] | None
-) -> bool:
-    """:func:`record_answer` for a refund object Stripe returned (its status, id, reason)."""
-    return record_answer(
-        ret,
-        refund,
-        RefundStatus(found.status),
-        Actor.stripe(found.id),
-        seen=seen,
-        stripe_refund_id=found.id,
-        failure_reason=found.failure_reason,
-    )
+def stripe_news(found: stripe_payments.StripeRefund) -> dict[str, Any]:
+    """What a refund object from Stripe says, as :func:`record_refund_status` takes it."""
+    return {
+        "status": RefundStatus(found.status),
+        "actor": Actor.stripe(found.id),
+        "stripe_refund_id": found.id,
+        "failure_reason": found.failure_reason,
+    }
 
 
 def _overridden(ret: ReturnRequest, refund: Refund) -> bool:
     """Whether an admin overrode the policy, on record, to make this refund."""
     return any(
-        event.action == "policy_overridden"
+        event.action == EventAction.POLICY_OVERRIDDEN
         and (event.details or {}).get("refund") == refund.attempt
         for event in ret.events
     )
@@ -171,8 +146,7 @@ def settle_from_stripe(refund: Refund) -> bool:
         timeout = state.settings["RETURNS_STRIPE_TIMEOUT"]
         if utcnow() - refund.created_at < timedelta(seconds=3 * timeout + 30):
             return False
-        changed = record_answer(
-            ret,
+        changed = record_refund_status(
             refund,
             RefundStatus.FAILED,
             Actor.system("reconcile"),
@@ -180,7 +154,7 @@ def settle_from_stripe(refund: Refund) -> bool:
             failure_reason="no refund reached Stripe",
         )
     else:
-        changed = record_stripe_refund(ret, refund, found, seen=seen)
+        changed = record_refund_status(refund, **stripe_news(found), seen=seen)
     state.session.commit()
     return changed
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hmac
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, request, url_for
 from werkzeug.wrappers import Response
 
@@ -17,7 +16,7 @@ from ..models import Photo, ReturnRequest, ReturnStatus
 from ..orders import normalize_email
 from ..state import ReturnsState, get_state
 from ..templating import render_page
-from ..workflow import Actor, can_transition, cancel_return
+from ..workflow import Actor, can_transition, cancel_return, find_return
 from .forms import ConfirmForm, TrackForm
 from .lookup_limit import limit_failed_lookups
 
@@ -93,8 +92,7 @@ def track() -> str | Response | tuple[str, int]:
     if request.method == "GET":
         return render_page("returns/track.html", form=form)
     if form.validate_on_submit():
-        rma = form.rma.data.strip().upper()
-        ret = get_state().session.scalar(sa.select(ReturnRequest).filter_by(rma=rma))
+        ret = find_return(form.rma.data)
         email = normalize_email(form.email.data)
         if ret is not None and hmac.compare_digest(ret.customer_email, email):
             return redirect(status_url(ret, external=False))

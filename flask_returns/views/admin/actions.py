@@ -11,27 +11,32 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from ...documents import prepare_label
 from ...errors import IllegalTransition, InvalidReturn
-from ...i18n import format_money, ngettext, status_labels
 from ...i18n import gettext as _
+from ...i18n import ngettext, status_labels
 from ...models import ReturnLine, ReturnRequest
-from ...refunds import refund_returns
-from ...refunds.issue import (
-    RefundProposal,
+from ...refunds import (
     RefundRefused,
+    Refusal,
+    check_amount,
     issue_refund,
-    override_needed_message,
     propose_refund,
+    refund_returns,
 )
 from ...state import ReturnsState, get_state
 from ...templating import render_page
-from ...workflow import LineReceipt, authorize_return, mark_received, reject_return
+from ...workflow import (
+    LineReceipt,
+    authorize_return,
+    find_return,
+    mark_received,
+    reject_return,
+)
 from .access import admin_actor, guard_admin_endpoints
 from .detail import refund_applies, render_detail, return_or_404
 from .forms import (
@@ -49,12 +54,7 @@ Page = Response | tuple[str, int]
 
 def _locked(rma: str) -> ReturnRequest:
     """The return, its row locked (PostgreSQL) so two admins' clicks take turns."""
-    ret = get_state().session.scalar(
-        sa.select(ReturnRequest)
-        .where(ReturnRequest.rma == rma.strip().upper())
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    ret = find_return(rma, lock=True)
     if ret is None:
         abort(404)
     return ret
@@ -173,12 +173,6 @@ def receive(rma: str) -> Page:
     return _step(ret, "receive", lambda: mark_received(ret, admin_actor(), receipts))
 
 
-def _nothing_to_refund(proposal: RefundProposal) -> str:
-    if proposal.payment_remaining is None:
-        return _("Stripe could not be asked what is left of the payment. Try again in a minute.")
-    return _("Nothing can be refunded for this return now.")
-
-
 def refund(rma: str) -> Page:
     """Refund the amount typed: up to the policy's maximum, or beyond it with a reason."""
     ret = return_or_404(rma)
@@ -187,41 +181,27 @@ def refund(rma: str) -> Page:
         return _invalid(ret, "refund", form)
     if not refund_applies(ret):
         return render_detail(ret, problem=_not_now(ret), code=409)
-    proposal = propose_refund(ret)
     amount, message = parse_major(form.refund_amount.data or "", ret.currency)
-    override = (form.override_reason.data or "").strip()
-    if amount is not None and amount > proposal.maximum:
-        if amount <= proposal.override_maximum:
-            if not override:
-                form.override_reason.errors = [
-                    *form.override_reason.errors,
-                    override_needed_message(proposal.maximum, ret.currency),
-                ]
-        elif proposal.override_maximum > 0:
-            message = _(
-                "At most %(amount)s can be refunded now.",
-                amount=format_money(
-                    proposal.override_maximum if override else proposal.maximum, ret.currency
-                ),
-            )
-        else:
-            message = _nothing_to_refund(proposal)
     if message:
         form.refund_amount.errors = [*form.refund_amount.errors, message]
-    note = (form.refund_note.data or "").strip()
-    if not message and amount is not None and amount < proposal.maximum and not note:
-        form.refund_note.errors = [
-            *form.refund_note.errors,
-            _("Say why you refund less than proposed; it stays on record."),
-        ]
-    errors = form.refund_amount.errors or form.refund_note.errors or form.override_reason.errors
-    if errors or amount is None:
         return render_detail(ret, forms={"refund": form}, code=400)
+    override = (form.override_reason.data or "").strip()
+    note = (form.refund_note.data or "").strip()
+    proposal = propose_refund(ret)
     try:
+        # The same rule issue_refund applies again under the lock, read here first to
+        # put what is wrong beside the field it concerns.
+        check_amount(amount, proposal, override_reason=override)
+        if amount < proposal.maximum and not note:
+            raise RefundRefused(Refusal.NOTE_NEEDED)
         issue_refund(ret, amount, admin_actor(), note=note, override_reason=override)
     except RefundRefused as refused:
         get_state().session.rollback()
-        return render_detail(ret, forms={"refund": form}, problem=str(refused), code=409)
+        field = getattr(form, refused.field) if refused.field else None
+        if field is None:
+            return render_detail(ret, forms={"refund": form}, problem=str(refused), code=409)
+        field.errors = [*field.errors, str(refused)]
+        return render_detail(ret, forms={"refund": form}, code=400)
     get_state().session.commit()
     return _done(ret, "refund")
 
@@ -230,9 +210,7 @@ def refund(rma: str) -> Page:
 
 
 def _bulk_authorize(state: ReturnsState, rma: str) -> str:
-    ret = state.session.scalar(
-        sa.select(ReturnRequest).where(ReturnRequest.rma == rma).with_for_update()
-    )
+    ret = find_return(rma, lock=True)
     if ret is None:
         return _("There is no such return.")
     try:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, request
 from werkzeug.wrappers import Response
 
@@ -19,7 +18,7 @@ from ...policy import assess_order, claimed_quantities
 from ...refunds import propose_refund, refundable_status
 from ...state import ReturnsState, get_state
 from ...templating import render_page
-from ...workflow import can_receive, can_transition
+from ...workflow import can_receive, can_transition, find_return
 from ..forms import ConfirmForm
 from ..status import photo_response
 from .forms import (
@@ -37,9 +36,7 @@ S = ReturnStatus
 
 def return_or_404(rma: str) -> ReturnRequest:
     """The return by RMA, typed in any case."""
-    ret = get_state().session.scalar(
-        sa.select(ReturnRequest).where(ReturnRequest.rma == rma.strip().upper())
-    )
+    ret = find_return(rma)
     if ret is None:
         abort(404)
     return ret

@@ -1,4 +1,4 @@
-"""Every change of a return's status, and nothing else changes one.
+"""The return's steps: request, authorize, reject, cancel, receive, refund.
 
 Each step checks the transition, changes the rows, appends an :class:`Event`
 naming who acted, and sends the step's signal. Steps add to the session but do
@@ -10,31 +10,29 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, object_session
 
-from . import signals
-from .errors import IllegalTransition, InvalidReturn
-from .models import (
-    ActorKind,
+from .. import signals
+from ..errors import IllegalTransition, InvalidReturn
+from ..models import (
     Event,
+    EventAction,
     Photo,
-    Refund,
-    RefundStatus,
     ReturnLine,
     ReturnRequest,
     ReturnStatus,
     utcnow,
 )
-from .orders import Order, normalize_email
-from .photos import StoredPhoto
-from .policy import claimed_quantities
-from .state import get_state
+from ..orders import Order, normalize_email
+from ..policy import claimed_quantities
+from ..state import get_state
+from .inputs import Actor, LineReceipt, LineRequest
 
 S = ReturnStatus
+A = EventAction
 
 TRANSITIONS: Mapping[ReturnStatus, frozenset[ReturnStatus]] = {
     S.REQUESTED: frozenset({S.AUTHORIZED, S.REJECTED, S.CANCELLED}),
@@ -70,49 +68,16 @@ _TIMESTAMP = {
 RMA_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who takes a step: recorded on the event and passed to signal receivers."""
+def find_return(rma: str, *, lock: bool = False) -> ReturnRequest | None:
+    """The return with this RMA, typed in any case and with stray spaces; None if none.
 
-    kind: ActorKind
-    id: str = ""
-
-    @classmethod
-    def customer(cls, email: str) -> Actor:
-        return cls(ActorKind.CUSTOMER, email)
-
-    @classmethod
-    def admin(cls, user_id: str) -> Actor:
-        return cls(ActorKind.ADMIN, str(user_id))
-
-    @classmethod
-    def system(cls, what: str = "") -> Actor:
-        return cls(ActorKind.SYSTEM, what)
-
-    @classmethod
-    def stripe(cls, event_id: str = "") -> Actor:
-        return cls(ActorKind.STRIPE, event_id)
-
-
-@dataclass(frozen=True)
-class LineRequest:
-    """A customer's choice for one order line."""
-
-    order_line_id: str
-    quantity: int
-    reason: str
-    comment: str = ""
-    photos: Sequence[StoredPhoto] = ()
-
-
-@dataclass(frozen=True)
-class LineReceipt:
-    """What arrived back for one return line."""
-
-    line_id: int
-    quantity: int
-    condition: str = ""
-    resellable: bool = True
+    ``lock`` holds its row until the next commit (``FOR UPDATE`` on PostgreSQL) and
+    reads it afresh, so two admins' clicks on the same return take turns.
+    """
+    statement = sa.select(ReturnRequest).where(ReturnRequest.rma == str(rma).strip().upper())
+    if lock:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    return _session().scalar(statement)
 
 
 def new_rma() -> str:
@@ -127,7 +92,7 @@ def _session(ret: ReturnRequest | None = None) -> Session:
 def record_event(
     ret: ReturnRequest,
     actor: Actor,
-    action: str,
+    action: EventAction,
     from_status: str | None,
     to_status: str | None,
     details: dict[str, Any] | None = None,
@@ -162,7 +127,7 @@ def _move(
     ret: ReturnRequest,
     wanted: ReturnStatus,
     actor: Actor,
-    action: str,
+    action: EventAction,
     details: dict | None,
     allowed: Mapping[ReturnStatus, frozenset[ReturnStatus]] = TRANSITIONS,
 ) -> None:
@@ -221,6 +186,8 @@ def request_return(
             raise InvalidReturn(f"line {line.id}: more units than are left to return")
         if item.reason not in policy.reasons:
             raise InvalidReturn(f"unknown reason {item.reason!r}")
+        if item.reason in policy.photo_reasons and not item.photos:
+            raise InvalidReturn(f"line {line.id}: reason {item.reason!r} needs a photo")
         returned = ReturnLine(
             order_line_reference=line.id,
             sku=line.sku,
@@ -243,7 +210,7 @@ def request_return(
                 )
             )
     session.add(ret)
-    record_event(ret, actor, "requested", None, S.REQUESTED, {"lines": len(lines)})
+    record_event(ret, actor, A.REQUESTED, None, S.REQUESTED, {"lines": len(lines)})
     signals.return_requested.send(ret, actor=actor)
     total = sum(line.unit_amount * line.quantity_requested for line in ret.lines)
     if policy.auto_authorizes(total, ret.currency, (line.reason for line in ret.lines)):
@@ -277,7 +244,7 @@ def authorize_return(
             raise InvalidReturn(f"line {line.id}: authorize 0 to {line.quantity_requested} units")
     if not any(quantities.get(line.id, line.quantity_requested) for line in ret.lines):
         raise InvalidReturn("authorize at least one unit, or reject the return")
-    _move(ret, S.AUTHORIZED, actor, "authorized", {"note": note, "quantities": quantities})
+    _move(ret, S.AUTHORIZED, actor, A.AUTHORIZED, {"note": note, "quantities": quantities})
     for line in ret.lines:
         line.quantity_authorized = quantities.get(line.id, line.quantity_requested)
     ret.authorization_note = note
@@ -288,14 +255,14 @@ def reject_return(ret: ReturnRequest, actor: Actor, *, reason: str) -> None:
     """Refuse the return; ``reason`` is shown to the customer as written."""
     if not reason.strip():
         raise InvalidReturn("a rejection needs a reason the customer can read")
-    _move(ret, S.REJECTED, actor, "rejected", {"reason": reason})
+    _move(ret, S.REJECTED, actor, A.REJECTED, {"reason": reason})
     ret.rejection_reason = reason
     signals.return_rejected.send(ret, actor=actor)
 
 
 def cancel_return(ret: ReturnRequest, actor: Actor) -> None:
     """Withdraw the return; allowed until the goods are received."""
-    _move(ret, S.CANCELLED, actor, "cancelled", None)
+    _move(ret, S.CANCELLED, actor, A.CANCELLED, None)
     signals.return_cancelled.send(ret, actor=actor)
 
 
@@ -325,9 +292,9 @@ def mark_received(ret: ReturnRequest, actor: Actor, receipts: Sequence[LineRecei
         # override): the receipt is still recorded, for the history and for restocking.
         now = utcnow()
         ret.received_at = ret.updated_at = now
-        record_event(ret, actor, "received", None, None, details)
+        record_event(ret, actor, A.RECEIVED, None, None, details)
     else:
-        _move(ret, S.RECEIVED, actor, "received", details)
+        _move(ret, S.RECEIVED, actor, A.RECEIVED, details)
     receipt_by_id = {r.line_id: r for r in receipts}
     for line in ret.lines:
         receipt = receipt_by_id.get(line.id)
@@ -340,7 +307,7 @@ def mark_received(ret: ReturnRequest, actor: Actor, receipts: Sequence[LineRecei
 def reopen_after_failed_refund(ret: ReturnRequest, actor: Actor, *, reason: str) -> None:
     """A refund that Stripe reported as done has failed: put the return back in the queue."""
     wanted = S.RECEIVED if ret.received_at is not None else S.AUTHORIZED
-    _move(ret, wanted, actor, "reopened", {"reason": reason}, allowed=REOPENING)
+    _move(ret, wanted, actor, A.REOPENED, {"reason": reason}, allowed=REOPENING)
     ret.refunded_at = None
 
 
@@ -359,58 +326,7 @@ def mark_refunded(
     timing = get_state().policy.refund_timing
     if ret.status == S.AUTHORIZED and timing != "authorization" and not policy_overridden:
         raise IllegalTransition(ret.rma, ret.status, S.REFUNDED)
-    _move(ret, S.REFUNDED, actor, "refunded", details)
+    _move(ret, S.REFUNDED, actor, A.REFUNDED, details)
     signals.return_refunded.send(ret, actor=actor)
 
 
-R = RefundStatus
-
-REFUND_TRANSITIONS: Mapping[RefundStatus, frozenset[RefundStatus]] = {
-    R.PENDING: frozenset({R.REQUIRES_ACTION, R.SUCCEEDED, R.FAILED, R.CANCELED}),
-    R.REQUIRES_ACTION: frozenset({R.SUCCEEDED, R.FAILED, R.CANCELED}),
-    # Card refunds can fail days after Stripe first reported success.
-    R.SUCCEEDED: frozenset({R.FAILED}),
-    R.FAILED: frozenset(),
-    R.CANCELED: frozenset(),
-}
-
-
-def settle_refund(
-    refund: Refund,
-    status: RefundStatus,
-    actor: Actor,
-    *,
-    failure_reason: str = "",
-    stripe_refund_id: str | None = None,
-) -> bool:
-    """Record what Stripe says about a refund; False when it says nothing new.
-
-    Stripe repeats itself (webhooks twice, reconcile after a webhook), so the same
-    status again is not an error; going backwards is.
-    """
-    current = RefundStatus(refund.status)
-    if status == current:
-        return False
-    ret = refund.return_request
-    if status not in REFUND_TRANSITIONS[current]:
-        raise IllegalTransition(f"{ret.rma} refund {refund.attempt}", current, status)
-    refund.status = status
-    refund.updated_at = utcnow()
-    if stripe_refund_id:
-        refund.stripe_refund_id = stripe_refund_id
-    if failure_reason:
-        refund.failure_reason = failure_reason
-    details = {
-        "refund": refund.attempt,
-        "amount": refund.amount,
-        "currency": refund.currency,
-        "from": current.value,
-        "to": status.value,
-        "failure_reason": failure_reason,
-    }
-    record_event(ret, actor, f"refund_{status.value}", None, None, details)
-    if status == R.SUCCEEDED:
-        signals.refund_succeeded.send(ret, actor=actor, refund=refund)
-    elif status == R.FAILED:
-        signals.refund_failed.send(ret, actor=actor, refund=refund)
-    return True
