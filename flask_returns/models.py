@@ -9,14 +9,14 @@ migrations never see them. Every table name starts with ``returns_``.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
-from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from .clock import utcnow
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -25,17 +25,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-# Every timestamp the module writes comes from utcnow(). A host's tests, or a demo
-# that replays months of history, can set the clock for one block of code
-# (flask_returns.testing.clock_at) without patching modules one by one.
-clock: ContextVar[Callable[[], datetime] | None] = ContextVar("returns_clock", default=None)
-
-
-def utcnow() -> datetime:
-    now = clock.get()
-    return now() if now is not None else datetime.now(UTC)
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):

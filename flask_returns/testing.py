@@ -25,7 +25,8 @@ from datetime import UTC, datetime, timedelta
 
 from PIL import Image
 
-from .models import ReturnRequest, clock, utcnow
+from .clock import clock, utcnow
+from .models import ReturnRequest
 from .orders import Address, Order, OrderLine, normalize_email
 from .photos import StoredPhoto, store_photo
 from .state import get_state
@@ -93,9 +94,10 @@ def make_order(
 
     Dates count back from the module's clock, so an order made inside
     :func:`clock_at` is as old as it would have been then. ``number`` defaults to
-    the reference. The default lines are ``L1`` (2 shirts at 24.99) and ``L2`` (a
-    mug at 14.50) in ``currency``; ``delivered_days_ago=None`` leaves the order
-    undelivered, so its window counts from when it was placed.
+    the reference. The default lines are ``L1`` (2 shirts at 2499) and ``L2`` (a
+    mug at 1450), amounts in Stripe's units for ``currency`` (24.99 and 14.50 in
+    EUR); ``delivered_days_ago=None`` leaves the order undelivered, so its window
+    counts from when it was placed.
     """
     now = utcnow()
     placed_at = now - timedelta(days=(delivered_days_ago or 0) + 3)

@@ -1,4 +1,4 @@
-"""Reading label PDFs as a person and a scanner would, and hosts that make them.
+"""Reading label PDFs as a person and a scanner would, and the returns they are made for.
 
 The command-line tools come from poppler-utils and zbar-tools (scripts/install.sh);
 a missing tool fails the test, it never skips it.
@@ -10,16 +10,13 @@ import dataclasses
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
 from pathlib import Path
-
-from flask import Flask
 
 from flask_returns import Address, Order
 from flask_returns.models import ReturnRequest
-from flask_returns.workflow import Actor, LineRequest, authorize_return, request_return
 
-from .hosts import MemoryOrders, make_host, make_order
+from .factories import make_return
+from .hosts import make_order
 
 RETURN_ADDRESS = {
     "name": "Example Shop Returns",
@@ -144,40 +141,7 @@ def order_with(address: Address, reference: str = "9001", **changes: object) -> 
     )
 
 
-def label_host(database_url: str, orders: MemoryOrders, tmp: Path, **config: object) -> Flask:
-    settings = {**LABEL_SETTINGS, "RETURNS_STORAGE_PATH": str(tmp / "files"), **config}
-    return make_host(database_url, orders, **settings)
-
-
-def label_hosts(database_url: str, tmp: Path) -> Iterator[Callable[..., Flask]]:
-    """Body of a fixture: a factory of label hosts; empties the tables afterwards."""
-    from .conftest import release_apps
-
-    made: list[Flask] = []
-
-    def make(orders: MemoryOrders, **config: object) -> Flask:
-        app = label_host(database_url, orders, tmp, **config)
-        made.append(app)
-        return app
-
-    yield make
-    release_apps(made, lambda app: app.extensions["test_db"])
-
-
-def authorized_return(
-    app: Flask, order: Order, *, locale: str = "pl", quantities: dict[str, int] | None = None
-) -> ReturnRequest:
+def authorized_return(order: Order, *, locale: str = "pl") -> ReturnRequest:
     """A return of the order's first two lines, authorized in full, committed."""
-    session = app.extensions["test_db"].session
-    ret = request_return(
-        order,
-        [LineRequest("L1", 2, "size_fit"), LineRequest("L2", 1, "not_as_described")],
-        Actor.customer(order.email),
-        locale=locale,
-    )
-    session.flush()
-    by_ref = {line.order_line_reference: line.id for line in ret.lines}
-    chosen = {by_ref[ref]: qty for ref, qty in (quantities or {}).items()}
-    authorize_return(ret, Actor.admin("admin-1"), quantities=chosen)
-    session.commit()
-    return ret
+    lines = {"L1": (2, "size_fit"), "L2": (1, "not_as_described")}
+    return make_return(order, lines, status="authorized", locale=locale, commit=True)

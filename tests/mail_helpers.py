@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
@@ -10,9 +9,6 @@ import sqlalchemy as sa
 from flask import Flask
 
 from flask_returns.models import OutboxMessage
-
-from .conftest import release_apps
-from .hosts import MemoryOrders, make_host
 
 PUBLIC_URL = "http://localhost"
 RETURN_ADDRESS = {
@@ -35,21 +31,6 @@ def mail_config(smtp, **extra: object) -> dict[str, object]:
         "RETURNS_PUBLIC_URL": PUBLIC_URL,
         **extra,
     }
-
-
-def mail_hosts(schema_url: str, smtp) -> Iterator[Callable[..., Flask]]:
-    """Body of each test module's ``make_mail_host`` fixture: bare hosts (in-memory
-    orders) that mail through the test SMTP server, emptied and disposed afterwards."""
-    made: list[Flask] = []
-
-    def make(orders: MemoryOrders | None = None, **config: object) -> Flask:
-        settings = {"RETURNS_RETURN_ADDRESS": RETURN_ADDRESS, **mail_config(smtp), **config}
-        app = make_host(schema_url, orders, **settings)
-        made.append(app)
-        return app
-
-    yield make
-    release_apps(made, lambda app: app.extensions["test_db"])
 
 
 def outbox_rows(app: Flask) -> list[OutboxMessage]:

@@ -9,9 +9,6 @@ from flask import url_for
 from flask_login import current_user
 
 from .admin_helpers import (
-    MUG,
-    SHIRT,
-    SNEAKERS,
     admin_client,
     authorize_all,
     detail,
@@ -23,6 +20,7 @@ from .admin_helpers import (
     snapshot,
     token_of,
 )
+from .demo import ADMIN_EMAIL, BUYERS, MUG, SHIRT, SNEAKERS
 from .hosts import make_host
 
 # The refusal page, in English or (for the Polish demo customer) in Polish.
@@ -76,18 +74,18 @@ def _refused(response) -> bool:
 
 
 @pytest.mark.parametrize(("endpoint", "methods"), ADMIN_RULES, ids=[e for e, _ in ADMIN_RULES])
-def test_customers_and_strangers_are_refused(shop_app, endpoint, methods):
-    rma, status_path = open_return(shop_app, "1001", {SHIRT: (1, "damaged")}, photo=True)
-    ret = load(shop_app, rma)
-    url = _url(shop_app, endpoint, rma, ret.photos[0].id)
+def test_customers_and_strangers_are_refused(unpaid_shop_app, endpoint, methods):
+    rma, status_path = open_return(unpaid_shop_app, "1001", {SHIRT: (1, "damaged")}, photo=True)
+    ret = load(unpaid_shop_app, rma)
+    url = _url(unpaid_shop_app, endpoint, rma, ret.photos[0].id)
     token = status_path.rsplit("/", 1)[1]
-    anonymous = shop_app.test_client()
-    customer = shop_app.test_client()
-    sign_in(customer, "customer@example.com")
-    holder = shop_app.test_client()  # has the return's status link
+    anonymous = unpaid_shop_app.test_client()
+    customer = unpaid_shop_app.test_client()
+    sign_in(customer, BUYERS["1001"])
+    holder = unpaid_shop_app.test_client()  # has the return's status link
     assert holder.get(status_path).status_code == 200
     line_id = ret.lines[0].id
-    before = snapshot(shop_app)
+    before = snapshot(unpaid_shop_app)
     for who in (anonymous, customer, holder):
         # A valid CSRF token of the client's own session: only the permission can refuse.
         csrf = token_of(who.get(status_path).get_data(as_text=True))
@@ -105,14 +103,14 @@ def test_customers_and_strangers_are_refused(shop_app, endpoint, methods):
             for method in methods:
                 response = who.open(target, method=method, data=data if method == "POST" else None)
                 assert _refused(response), (method, target, response.status_code)
-    assert snapshot(shop_app) == before
+    assert snapshot(unpaid_shop_app) == before
 
 
 @pytest.mark.parametrize("endpoint", [e for e, m in ADMIN_RULES if "GET" in m])
-def test_admins_do_get_in(shop_app, endpoint):
-    rma, _ = open_return(shop_app, "1001", {SHIRT: (1, "damaged")}, photo=True)
-    url = _url(shop_app, endpoint, rma, load(shop_app, rma).photos[0].id)
-    admin = admin_client(shop_app)
+def test_admins_do_get_in(unpaid_shop_app, endpoint):
+    rma, _ = open_return(unpaid_shop_app, "1001", {SHIRT: (1, "damaged")}, photo=True)
+    url = _url(unpaid_shop_app, endpoint, rma, load(unpaid_shop_app, rma).photos[0].id)
+    admin = admin_client(unpaid_shop_app)
     if endpoint == "returns.admin_label_pdf":  # a label exists once the return is authorized
         authorize_all(admin, rma)
     assert admin.get(url).status_code == 200
@@ -136,9 +134,16 @@ def _ready_for(app, admin, endpoint: str) -> tuple[str, dict]:
     return rma, {"refund_amount": "1.00", "refund_note": "test"}
 
 
+# These forms start from an authorized return, whose page reads the payment at Stripe.
+NEEDS_PAYMENT = {"returns.admin_receive", "returns.admin_refund", "returns.admin_label_reprint"}
+
+
 @pytest.mark.parametrize("endpoint", POST_ENDPOINTS)
 @pytest.mark.parametrize("token", ["missing", "forged"])
-def test_every_admin_form_needs_its_csrf_token(shop_app, endpoint, token):
+def test_every_admin_form_needs_its_csrf_token(
+    make_shop_app, make_unpaid_shop_app, endpoint, token
+):
+    shop_app = (make_shop_app if endpoint in NEEDS_PAYMENT else make_unpaid_shop_app)()
     admin = admin_client(shop_app)
     rma, data = _ready_for(shop_app, admin, endpoint)
     url = _url(shop_app, endpoint, rma, 0)
@@ -154,9 +159,9 @@ def test_every_admin_form_needs_its_csrf_token(shop_app, endpoint, token):
     assert snapshot(shop_app) != before
 
 
-def test_without_a_permission_function_nobody_gets_in(make_shop_app, caplog):
+def test_without_a_permission_function_nobody_gets_in(make_unpaid_shop_app, caplog):
     with caplog.at_level(logging.WARNING):
-        app = make_shop_app(RETURNS_ADMIN_PERMISSION=None)
+        app = make_unpaid_shop_app(RETURNS_ADMIN_PERMISSION=None)
     assert (
         "flask-returns admin pages deny everyone until RETURNS_ADMIN_PERMISSION is set"
         in caplog.text
@@ -173,20 +178,22 @@ def test_without_a_permission_function_nobody_gets_in(make_shop_app, caplog):
     assert snapshot(app) == before
 
 
-def test_a_permission_function_silences_the_warning(make_shop_app, caplog):
+def test_a_permission_function_silences_the_warning(make_unpaid_shop_app, caplog):
     with caplog.at_level(logging.WARNING):
-        make_shop_app()
+        make_unpaid_shop_app()
     assert "RETURNS_ADMIN_PERMISSION" not in caplog.text
 
 
-def test_the_hosts_identity_function_names_the_admin_in_the_history(make_shop_app):
-    app = make_shop_app(RETURNS_ADMIN_IDENTITY=lambda: f"shop:{current_user.email}")
+def test_the_hosts_identity_function_names_the_admin_in_the_history(make_unpaid_shop_app):
+    app = make_unpaid_shop_app(RETURNS_ADMIN_IDENTITY=lambda: f"shop:{current_user.email}")
     rma, _ = open_return(app, "1003", {SNEAKERS: (1, "size_fit")})
     authorize_all(admin_client(app), rma)
     event = load(app, rma).events[-1]
-    assert (event.actor_kind, event.actor_id) == ("admin", "shop:admin@example.com")
+    assert (event.actor_kind, event.actor_id) == ("admin", f"shop:{ADMIN_EMAIL}")
 
 
-def test_no_identity_means_no_entry(make_shop_app):
-    app = make_shop_app(RETURNS_ADMIN_PERMISSION=lambda: True, RETURNS_ADMIN_IDENTITY=lambda: None)
+def test_no_identity_means_no_entry(make_unpaid_shop_app):
+    app = make_unpaid_shop_app(
+        RETURNS_ADMIN_PERMISSION=lambda: True, RETURNS_ADMIN_IDENTITY=lambda: None
+    )
     assert app.test_client().get("/returns/admin/").status_code == 403

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .admin_helpers import MUG, SHIRT, load, open_return
+from .admin_helpers import load, open_return
+from .demo import ADMIN_EMAIL, MUG, PASSWORD, SHIRT
 
 pytestmark = pytest.mark.browser
 
@@ -29,8 +30,8 @@ def test_admin_authorizes_receives_and_refunds_on_a_phone(
     base = live_server(shop_app)
 
     page.goto(f"{base}/login?next=/returns/admin/")
-    page.get_by_label("E-mail").fill("admin@example.com")
-    page.get_by_label("Password").fill("demo")
+    page.get_by_label("E-mail").fill(ADMIN_EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
     expect(page.get_by_role("heading", name="Returns queue")).to_be_visible()

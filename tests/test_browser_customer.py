@@ -7,13 +7,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from .demo import BUYERS, EARRINGS, MUG, SHIRT
 from .photo_files import jpeg
 
 pytestmark = pytest.mark.browser
 
 
 def test_customer_returns_two_items_in_polish_then_cancels(
-    shop_app, live_server, page, artifacts_dir, database_url, tmp_path
+    unpaid_shop_app, live_server, page, artifacts_dir, database_url, tmp_path
 ):
     backend = database_url.split(":", 1)[0].split("+")[0]
     shot = lambda name: page.screenshot(  # noqa: E731
@@ -21,19 +22,19 @@ def test_customer_returns_two_items_in_polish_then_cancels(
     )
     photo = tmp_path / "rozdarcie.jpg"
     photo.write_bytes(jpeg(1600, 1200, gps=True))
-    base = live_server(shop_app)
+    base = live_server(unpaid_shop_app)
 
     page.goto(f"{base}/returns/?lang=pl")
     page.get_by_label("Numer zamówienia").fill("1001")
-    page.get_by_label("Adres e-mail").fill("customer@example.com")
+    page.get_by_label("Adres e-mail").fill(BUYERS["1001"])
     page.get_by_role("button", name="Znajdź moje zamówienie").click()
 
     expect(page.get_by_role("heading", name="Wybierz produkty do zwrotu")).to_be_visible()
     expect(page.get_by_text("To zamówienie zostało dostarczone 3 dni temu.")).to_be_visible()
-    earrings = page.get_by_role("group", name="Silver earrings")
+    earrings = page.get_by_role("group", name=EARRINGS)
     expect(earrings.get_by_text("Tego produktu nie można zwrócić.")).to_be_visible()
-    shirt = page.get_by_role("group", name="Organic T-shirt, blue, M")
-    mug = page.get_by_role("group", name="Stoneware mug")
+    shirt = page.get_by_role("group", name=SHIRT)
+    mug = page.get_by_role("group", name=MUG)
     shirt.get_by_label("Ile sztuk zwracasz").select_option("2")
     shirt.get_by_label("Dlaczego zwracasz ten produkt?").select_option("damaged")
     shirt.get_by_label("Opisz problem (opcjonalnie)").fill("Rozdarty szew")

@@ -13,14 +13,16 @@ from playwright.sync_api import expect
 
 from flask_returns.i18n import gettext, reason_label, using_locale
 
+from .demo import BUYERS, MUG
+
 pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize("lang", ["ar", "de", "el"])
 def test_customer_returns_an_item_and_cancels_in_another_language(
-    shop_app, live_server, page, artifacts_dir, lang
+    unpaid_shop_app, live_server, page, artifacts_dir, lang
 ):
-    with shop_app.app_context(), using_locale(lang):
+    with unpaid_shop_app.app_context(), using_locale(lang):
         t = {
             "number": gettext("Order number"),
             "email": gettext("E-mail address"),
@@ -41,7 +43,7 @@ def test_customer_returns_an_item_and_cancels_in_another_language(
     shot = lambda name: page.screenshot(  # noqa: E731
         path=str(artifacts_dir / f"customer-{name}-{lang}.png"), full_page=True
     )
-    base = live_server(shop_app)
+    base = live_server(unpaid_shop_app)
 
     # Arrive in English and switch with the language menu, as a customer would.
     page.goto(f"{base}/returns/?lang=en")
@@ -52,10 +54,10 @@ def test_customer_returns_an_item_and_cancels_in_another_language(
     expect(page.get_by_role("link", name=t["policy"])).to_be_visible()
 
     page.get_by_label(t["number"]).fill("1001")
-    page.get_by_label(t["email"]).fill("customer@example.com")
+    page.get_by_label(t["email"]).fill(BUYERS["1001"])
     page.get_by_role("button", name=t["find"]).click()
     expect(page.get_by_role("heading", name=t["choose"])).to_be_visible()
-    mug = page.get_by_role("group", name="Stoneware mug")
+    mug = page.get_by_role("group", name=MUG)
     mug.get_by_label(t["how_many"]).select_option("1")
     mug.get_by_label(t["why"]).select_option(label=t["reason"])
     shot("1-form")

@@ -7,17 +7,19 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from .demo import BUYERS, PASSWORD
+
 pytestmark = pytest.mark.browser
 
 
 def test_demo_customer_reaches_the_returns_start_page_in_polish(
-    shop_app, live_server, page, artifacts_dir, database_url
+    unpaid_shop_app, live_server, page, artifacts_dir, database_url
 ):
-    base = live_server(shop_app)
+    base = live_server(unpaid_shop_app)
     backend = database_url.split(":", 1)[0].split("+")[0]
     page.goto(f"{base}/login")
-    page.get_by_label("E-mail").fill("customer@example.com")
-    page.get_by_label("Password").fill("demo")
+    page.get_by_label("E-mail").fill(BUYERS["1001"])
+    page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="My orders")).to_be_visible()
     page.get_by_role("row", name=re.compile("1001")).get_by_role("link").click()

@@ -11,6 +11,7 @@ from PIL import Image
 
 from flask_returns.models import Photo, ReturnRequest
 
+from .demo import BUYERS, EARRINGS, MUG, SHIRT, SNEAKERS
 from .photo_files import PHP_AS_JPEG, jpeg, png_claiming
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -20,7 +21,9 @@ def csrf(client, url: str) -> str:
     return TOKEN.search(client.get(url).get_data(as_text=True)).group(1)
 
 
-def look_up(client, number="1001", email="customer@example.com"):
+def look_up(client, number: str = "1001", email: str | None = None):
+    """Look an order up on the start page; the e-mail is its buyer's unless given."""
+    email = BUYERS[number] if email is None else email
     return client.post(
         "/returns/",
         data={"csrf_token": csrf(client, "/returns/"), "order_number": number, "email": email},
@@ -35,8 +38,14 @@ def line_index(page: str, name: str) -> int:
 
 
 @pytest.fixture
-def client(shop_app):
-    return shop_app.test_client()
+def app(unpaid_shop_app):
+    """The example shop: the customer's side never reads a payment at Stripe."""
+    return unpaid_shop_app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
 
 
 def _form(client, **fields):
@@ -53,20 +62,20 @@ def _order_1001_form(client):
     return (
         page,
         data,
-        line_index(page, "Organic T-shirt, blue, M"),
-        line_index(page, "Stoneware mug"),
+        line_index(page, SHIRT),
+        line_index(page, MUG),
     )
 
 
-def _returns(shop_app):
-    with shop_app.app_context():
-        db = shop_app.extensions["returns"].db
+def _returns(app):
+    with app.app_context():
+        db = app.extensions["returns"].db
         return db.session.scalars(sa.select(ReturnRequest)).all()
 
 
 def test_wrong_pairs_get_one_neutral_message(client):
     wrong_email = look_up(client, "1001", "someone@example.com")
-    wrong_number = look_up(client, "9999", "customer@example.com")
+    wrong_number = look_up(client, "9999", BUYERS["1001"])
     assert wrong_email.status_code == wrong_number.status_code == 404
     text = "We could not find an order with that number and e-mail address."
     assert text in wrong_email.get_data(as_text=True)
@@ -87,12 +96,12 @@ def test_eligibility_is_explained_and_final_sale_lines_are_shown_but_locked(clie
     assert "Returns are accepted for 30 days." in page
     assert "This item cannot be returned." in page
     assert "Pierced jewellery cannot be returned for hygiene reasons." in page
-    earrings = page.split("<legend>Silver earrings</legend>")[0].rsplit("<fieldset", 1)[1]
+    earrings = page.split(f"<legend>{EARRINGS}</legend>")[0].rsplit("<fieldset", 1)[1]
     assert "disabled" in earrings
 
 
 def test_an_order_outside_the_window_says_why(client):
-    look_up(client, "1002", "customer@example.com")
+    look_up(client, "1002")
     page = client.get("/returns/new?lang=en").get_data(as_text=True)
     assert "This order was delivered 64 days ago." in page
     assert "The return window for this order closed on" in page
@@ -100,12 +109,12 @@ def test_an_order_outside_the_window_says_why(client):
 
 
 def test_order_without_delivery_counts_from_the_order_date(client):
-    look_up(client, "1005", "kunde@example.com")
+    look_up(client, "1005")
     page = client.get("/returns/new?lang=en").get_data(as_text=True)
     assert "This order was placed 2 days ago and has no delivery date yet." in page
 
 
-def test_request_with_photo_then_status_then_cancel(client, shop_app):
+def test_request_with_photo_then_status_then_cancel(client, app):
     _page, data, shirt, mug = _order_1001_form(client)
     data |= {
         f"line-{shirt}-quantity": "2",
@@ -118,11 +127,11 @@ def test_request_with_photo_then_status_then_cancel(client, shop_app):
     response = client.post("/returns/new", data=data, content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)
     status_page = client.get(response.location).get_data(as_text=True)
-    (ret,) = _returns(shop_app)
+    (ret,) = _returns(app)
     assert f"Your return number is {ret.rma}" in status_page or ret.rma in status_page
     assert "Torn seam &lt;b&gt;really&lt;/b&gt;" in status_page
-    with shop_app.app_context():
-        session = shop_app.extensions["returns"].db.session
+    with app.app_context():
+        session = app.extensions["returns"].db.session
         ret = session.scalar(sa.select(ReturnRequest))
         assert sorted((line.sku, line.quantity_requested, line.reason) for line in ret.lines) == [
             ("MUG-STONE", 1, "changed_mind"),
@@ -131,7 +140,7 @@ def test_request_with_photo_then_status_then_cancel(client, shop_app):
         (photo,) = ret.photos
         assert photo.line.sku == "TSHIRT-BLU-M"
         assert "etc" not in photo.storage_key and ".." not in photo.storage_key
-        stored = shop_app.extensions["returns"].storage.load(photo.storage_key)
+        stored = app.extensions["returns"].storage.load(photo.storage_key)
         assert dict(Image.open(io.BytesIO(stored)).getexif()) == {}
         photo_id = photo.id
     token_path = response.location.split("?")[0]
@@ -142,14 +151,14 @@ def test_request_with_photo_then_status_then_cancel(client, shop_app):
 
     cancel_token = TOKEN.search(status_page).group(1)
     assert client.post(f"{token_path}/cancel", data={}).status_code == 400  # no CSRF token
-    assert _returns(shop_app)[0].status == "requested"
+    assert _returns(app)[0].status == "requested"
     done = client.post(f"{token_path}/cancel", data={"csrf_token": cancel_token})
     assert done.status_code == 302
-    assert _returns(shop_app)[0].status == "cancelled"
+    assert _returns(app)[0].status == "cancelled"
     assert "Cancel this return" not in client.get(done.location).get_data(as_text=True)
 
 
-def test_bad_input_comes_back_with_the_customers_entries(client, shop_app):
+def test_bad_input_comes_back_with_the_customers_entries(client, app):
     page, data, shirt, mug = _order_1001_form(client)
     data |= {
         f"line-{shirt}-quantity": "1",
@@ -176,9 +185,9 @@ def test_bad_input_comes_back_with_the_customers_entries(client, shop_app):
     }
     response = client.post("/returns/new", data=data, content_type="multipart/form-data")
     assert response.status_code == 302
-    assert len(_returns(shop_app)) == 1
-    with shop_app.app_context():
-        session = shop_app.extensions["returns"].db.session
+    assert len(_returns(app)) == 1
+    with app.app_context():
+        session = app.extensions["returns"].db.session
         assert session.scalar(sa.select(sa.func.count()).select_from(Photo)) == 2
 
 
@@ -192,7 +201,7 @@ def test_bad_input_comes_back_with_the_customers_entries(client, shop_app):
     ],
     ids=["php", "bomb", "zero-bytes", "oversize"],
 )
-def test_hostile_uploads_are_refused_with_a_message(client, shop_app, payload, name, message):
+def test_hostile_uploads_are_refused_with_a_message(client, app, payload, name, message):
     _page, data, shirt, _ = _order_1001_form(client)
     data |= {
         f"line-{shirt}-quantity": "1",
@@ -202,10 +211,10 @@ def test_hostile_uploads_are_refused_with_a_message(client, shop_app, payload, n
     response = client.post("/returns/new", data=data, content_type="multipart/form-data")
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
-    assert _returns(shop_app) == []
+    assert _returns(app) == []
 
 
-def test_too_many_files_are_refused_before_decoding(client, shop_app):
+def test_too_many_files_are_refused_before_decoding(client, app):
     _page, data, shirt, _ = _order_1001_form(client)
     data |= {
         f"line-{shirt}-quantity": "1",
@@ -215,10 +224,10 @@ def test_too_many_files_are_refused_before_decoding(client, shop_app):
     response = client.post("/returns/new", data=data, content_type="multipart/form-data")
     assert response.status_code == 400
     assert "You can add up to 5 photos in all." in response.get_data(as_text=True)
-    assert _returns(shop_app) == []
+    assert _returns(app) == []
 
 
-def test_an_oversize_request_gets_a_friendly_page(client, shop_app):
+def test_an_oversize_request_gets_a_friendly_page(client, app):
     look_up(client)
     _, data = _form(client)
     data["line-0-photos"] = (io.BytesIO(b"\xff" * (52 * 1024 * 1024)), "big.jpg")
@@ -226,10 +235,10 @@ def test_an_oversize_request_gets_a_friendly_page(client, shop_app):
     assert response.status_code == 413
     assert "Your photos were too large together." in response.get_data(as_text=True)
     # The host's own pages keep the host's limit (none here).
-    assert shop_app.config.get("MAX_CONTENT_LENGTH") is None
+    assert app.config.get("MAX_CONTENT_LENGTH") is None
 
 
-def test_quantities_already_claimed_are_not_offered_again(client, shop_app):
+def test_quantities_already_claimed_are_not_offered_again(client, app):
     page, data, shirt, _ = _order_1001_form(client)
     data |= {f"line-{shirt}-quantity": "2", f"line-{shirt}-reason": "size_fit"}
     assert client.post("/returns/new", data=data).status_code == 302
@@ -240,10 +249,10 @@ def test_quantities_already_claimed_are_not_offered_again(client, shop_app):
     )
     data |= {f"line-{shirt}-quantity": "1", f"line-{shirt}-reason": "size_fit"}
     assert client.post("/returns/new", data=data).status_code == 400
-    assert len(_returns(shop_app)) == 1
+    assert len(_returns(app)) == 1
 
 
-def test_missing_or_wrong_csrf_token_is_refused(client, shop_app):
+def test_missing_or_wrong_csrf_token_is_refused(client, app):
     look_up(client)
     _, data = _form(client)
     data |= {"line-0-quantity": "1", "line-0-reason": "size_fit"}
@@ -254,16 +263,14 @@ def test_missing_or_wrong_csrf_token_is_refused(client, shop_app):
         else:
             attempt["csrf_token"] = token
         assert client.post("/returns/new", data=attempt).status_code == 400
-    assert _returns(shop_app) == []
+    assert _returns(app) == []
     assert (
-        client.post(
-            "/returns/", data={"order_number": "1001", "email": "customer@example.com"}
-        ).status_code
+        client.post("/returns/", data={"order_number": "1001", "email": BUYERS["1001"]}).status_code
         == 400
     )
 
 
-def test_other_customers_cannot_see_or_act_on_a_return(client, shop_app):
+def test_other_customers_cannot_see_or_act_on_a_return(client, app):
     _page, data, shirt, _ = _order_1001_form(client)
     data |= {
         f"line-{shirt}-quantity": "1",
@@ -273,16 +280,16 @@ def test_other_customers_cannot_see_or_act_on_a_return(client, shop_app):
     location = client.post(
         "/returns/new", data=data, content_type="multipart/form-data"
     ).location.split("?")[0]
-    (ret,) = _returns(shop_app)
+    (ret,) = _returns(app)
     token = location.rsplit("/", 1)[1]
-    stranger = shop_app.test_client()
+    stranger = app.test_client()
     forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     assert stranger.get(f"/returns/status/{forged}").status_code == 404
     assert stranger.get(f"/returns/status/{forged}/photos/1/full").status_code == 404
     # A valid link to another return does not open this one's photos.
-    with shop_app.app_context():
-        photo_id = shop_app.extensions["returns"].db.session.scalar(sa.select(Photo.id))
-    other_token = _make_other_return(shop_app)
+    with app.app_context():
+        photo_id = app.extensions["returns"].db.session.scalar(sa.select(Photo.id))
+    other_token = _make_other_return(app)
     assert stranger.get(f"/returns/status/{other_token}/photos/{photo_id}/full").status_code == 404
     # RMA with the wrong e-mail: the same neutral answer as a wrong RMA.
     track = stranger.post(
@@ -290,7 +297,7 @@ def test_other_customers_cannot_see_or_act_on_a_return(client, shop_app):
         data={
             "csrf_token": csrf(stranger, "/returns/track"),
             "rma": ret.rma,
-            "email": "kunde@example.com",
+            "email": BUYERS["1003"],
         },
     )
     assert track.status_code == 404
@@ -299,16 +306,16 @@ def test_other_customers_cannot_see_or_act_on_a_return(client, shop_app):
         data={
             "csrf_token": csrf(stranger, "/returns/track"),
             "rma": ret.rma.lower(),
-            "email": "CUSTOMER@example.com",
+            "email": BUYERS["1001"].upper(),
         },
     )
     assert ok.status_code == 302 and ok.location.split("?")[0].endswith(token)
 
 
-def _make_other_return(shop_app) -> str:
-    other = shop_app.test_client()
-    look_up(other, "1003", "kunde@example.com")
+def _make_other_return(app) -> str:
+    other = app.test_client()
+    look_up(other, "1003")
     page, data = _form(other)
-    idx = line_index(page, "Canvas sneakers, size 42")
+    idx = line_index(page, SNEAKERS)
     data |= {f"line-{idx}-quantity": "1", f"line-{idx}-reason": "size_fit"}
     return other.post("/returns/new", data=data).location.split("?")[0].rsplit("/", 1)[1]

@@ -23,8 +23,8 @@ from flask_returns.i18n import format_date, gettext, using_locale
 from flask_returns.mail import compose
 from flask_returns.models import Refund
 from flask_returns.settings import shipped_locales
-from flask_returns.workflow import Actor, LineRequest, authorize_return, request_return
 
+from .factories import make_return
 from .hosts import MemoryOrders, make_host, make_order
 from .label_helpers import LABEL_SETTINGS, pdf_text
 
@@ -151,10 +151,7 @@ def test_no_english_left_in_emails_or_the_label_pdf(app, lang):
     order = orders.add(make_order(f"8{LOCALES.index(lang):03d}"))
     session = app.extensions["test_db"].session
     with app.app_context():
-        ret = request_return(
-            order, [LineRequest("L1", 1, "size_fit")], Actor.customer(order.email), locale=lang
-        )
-        authorize_return(ret, Actor.admin("admin-1"))
+        ret = make_return(order, status="authorized", locale=lang)
         ret.rejection_reason = "—"
         session.flush()
         refund = Refund(amount=1234, currency=ret.currency, attempt=1, status="succeeded")

@@ -18,8 +18,6 @@ from flask_returns.i18n import reason_label, using_locale
 from flask_returns.models import Refund, ReturnLine, ReturnRequest
 
 from .admin_helpers import (
-    MUG,
-    SHIRT,
     admin_client,
     authorize_all,
     detail,
@@ -28,6 +26,7 @@ from .admin_helpers import (
     sign_in,
     token_of,
 )
+from .demo import BUYERS, MUG, SHIRT
 
 DOWNLOAD = "/returns/admin/exports/download"
 NOV = {"since": "2026-11-01", "until": "2026-11-30"}
@@ -116,8 +115,14 @@ class Data:
 
 
 @pytest.fixture
-def data(shop_app) -> Data:
-    return Data(shop_app)
+def app(unpaid_shop_app):
+    """The example shop: exports read our own rows, not payments at Stripe."""
+    return unpaid_shop_app
+
+
+@pytest.fixture
+def data(app) -> Data:
+    return Data(app)
 
 
 def get_csv(client, **query) -> tuple[list[str], list[dict[str, str]]]:
@@ -136,7 +141,7 @@ def errors_of(page: str) -> list[str]:
 # --------------------------------------------------------------------------- refunds
 
 
-def test_refund_rows_and_totals_are_exact_in_every_currency(shop_app, data):
+def test_refund_rows_and_totals_are_exact_in_every_currency(app, data):
     eur = data.add_return("EUR", customer_name="Zoë Łukasiewicz")
     jpy = data.add_return("JPY")
     kwd = data.add_return("KWD")
@@ -147,7 +152,7 @@ def test_refund_rows_and_totals_are_exact_in_every_currency(shop_app, data):
     data.add_refund(jpy, 1235, "2026-11-07T09:00:00")
     data.add_refund(jpy, 12800, "2026-11-08T09:00:00")
     data.add_refund(kwd, 1500, "2026-11-09T09:00:00")
-    admin = admin_client(shop_app)
+    admin = admin_client(app)
 
     response = admin.get(DOWNLOAD, query_string={"kind": "refunds", "range": "custom", **NOV})
     assert response.headers["Content-Disposition"] == (
@@ -190,7 +195,7 @@ def test_refund_rows_and_totals_are_exact_in_every_currency(shop_app, data):
     ]
 
 
-def test_a_range_is_whole_utc_days_first_and_last_included(shop_app, data):
+def test_a_range_is_whole_utc_days_first_and_last_included(app, data):
     rma = data.add_return()
     inside = {
         data.add_refund(rma, 101, "2026-11-01T00:00:00"),
@@ -199,10 +204,10 @@ def test_a_range_is_whole_utc_days_first_and_last_included(shop_app, data):
     }
     data.add_refund(rma, 104, "2026-10-31T23:59:59.999999")
     data.add_refund(rma, 105, "2026-12-01T00:00:00")
-    _, rows = get_csv(admin_client(shop_app), kind="refunds", **NOV)
+    _, rows = get_csv(admin_client(app), kind="refunds", **NOV)
     assert {int(r["refund_id"]) for r in rows} == inside
     # The next day's export has the midnight refund; none is in both.
-    _, december = get_csv(admin_client(shop_app), since="2026-12-01", until="2026-12-01")
+    _, december = get_csv(admin_client(app), since="2026-12-01", until="2026-12-01")
     assert [r["amount_minor"] for r in december] == ["105"]
 
 
@@ -238,7 +243,7 @@ def test_one_day_range_and_presets():
 # --------------------------------------------------------------------------- returns
 
 
-def test_returns_export_has_a_row_per_line_with_reasons_in_the_admins_language(shop_app, data):
+def test_returns_export_has_a_row_per_line_with_reasons_in_the_admins_language(app, data):
     lines = [
         dict(
             sku="SKU-1",
@@ -273,11 +278,11 @@ def test_returns_export_has_a_row_per_line_with_reasons_in_the_admins_language(s
     )
     yen = data.add_return("JPY", created="2026-11-20T10:00:00")
     data.add_return(created="2026-12-01T00:00:00")  # the day after the range
-    admin = admin_client(shop_app)
+    admin = admin_client(app)
     header, rows = get_csv(admin, kind="returns", lang="pl", **NOV)
     assert header == RETURN_HEADER
     assert [(r["rma"], r["sku"]) for r in rows] == [(rma, "SKU-1"), (rma, "SKU-2"), (yen, "SKU-1")]
-    with shop_app.app_context(), using_locale("pl"):
+    with app.app_context(), using_locale("pl"):
         words = {code: reason_label(code) for code in ("size_fit", "damaged")}
     assert words["size_fit"] != reason_label("size_fit")  # really Polish, not English
     shirt, mug, yen_line = rows
@@ -325,7 +330,7 @@ def test_returns_export_has_a_row_per_line_with_reasons_in_the_admins_language(s
 HOSTILE = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rReturn"]
 
 
-def test_customer_text_cannot_become_a_formula(shop_app, data):
+def test_customer_text_cannot_become_a_formula(app, data):
     rmas = [
         data.add_return(
             customer_name=text,
@@ -343,7 +348,7 @@ def test_customer_text_cannot_become_a_formula(shop_app, data):
     ]
     for rma in rmas:
         data.add_refund(rma, 100, "2026-11-03T00:00:00", note=HOSTILE[0])
-    admin = admin_client(shop_app)
+    admin = admin_client(app)
     _, refunds = get_csv(admin, kind="refunds", **NOV)
     assert [r["customer_name"] for r in refunds] == ["'" + text for text in HOSTILE]
     assert {r["note"] for r in refunds} == {"'" + HOSTILE[0]}
@@ -365,12 +370,12 @@ def test_customer_text_cannot_become_a_formula(shop_app, data):
 # --------------------------------------------------------------------------- XLSX
 
 
-def test_xlsx_has_typed_cells_and_a_totals_sheet(shop_app, data):
+def test_xlsx_has_typed_cells_and_a_totals_sheet(app, data):
     eur = data.add_return("EUR")
     jpy = data.add_return("JPY")
     data.add_refund(eur, 1234, "2026-11-03T09:30:00")
     data.add_refund(jpy, 1235, "2026-11-04T10:00:00")
-    response = admin_client(shop_app).get(
+    response = admin_client(app).get(
         DOWNLOAD, query_string={"kind": "refunds", "format": "xlsx", "range": "custom", **NOV}
     )
     assert response.status_code == 200
@@ -394,7 +399,7 @@ def test_xlsx_has_typed_cells_and_a_totals_sheet(shop_app, data):
         ("JPY", "succeeded", 1, 1235, 1235),
     ]
 
-    returns = admin_client(shop_app).get(
+    returns = admin_client(app).get(
         DOWNLOAD, query_string={"kind": "returns", "format": "xlsx", **NOV}
     )
     book = openpyxl.load_workbook(io.BytesIO(returns.data))
@@ -402,12 +407,12 @@ def test_xlsx_has_typed_cells_and_a_totals_sheet(shop_app, data):
     assert len(list(book["Return lines"].iter_rows())) == 3
 
 
-def test_xlsx_moves_on_to_another_sheet_past_excels_row_limit(shop_app, data, monkeypatch):
+def test_xlsx_moves_on_to_another_sheet_past_excels_row_limit(app, data, monkeypatch):
     monkeypatch.setattr(writers, "XLSX_MAX_ROWS", 2)
     rma = data.add_return()
     for n in range(5):
         data.add_refund(rma, 100 + n, f"2026-11-0{n + 1}T00:00:00")
-    response = admin_client(shop_app).get(
+    response = admin_client(app).get(
         DOWNLOAD, query_string={"kind": "refunds", "format": "xlsx", **NOV}
     )
     book = openpyxl.load_workbook(io.BytesIO(response.data))
@@ -482,13 +487,13 @@ def _streamed(client, **query) -> tuple[int, int, int]:
     return size, lines, peak
 
 
-def test_csv_streams_batch_by_batch_and_memory_does_not_grow_with_rows(shop_app, monkeypatch):
+def test_csv_streams_batch_by_batch_and_memory_does_not_grow_with_rows(app, monkeypatch):
     count, batch = 15_000, 100
-    _many_refunds(shop_app, count)  # one every 40 s: 2,160 on the first day, a week in all
+    _many_refunds(app, count)  # one every 40 s: 2,160 on the first day, a week in all
     monkeypatch.setattr(export_rows, "BATCH_SIZE", batch)
-    admin = admin_client(shop_app)
-    with shop_app.app_context():
-        engine = shop_app.extensions["sqlalchemy"].engine
+    admin = admin_client(app)
+    with app.app_context():
+        engine = app.extensions["sqlalchemy"].engine
     selects: list[str] = []
 
     def seen(conn, cursor, statement, parameters, context, executemany):
@@ -515,8 +520,8 @@ def test_csv_streams_batch_by_batch_and_memory_does_not_grow_with_rows(shop_app,
 # --------------------------------------------------------------------------- the page
 
 
-def test_the_queue_links_to_the_exports_page(shop_app):
-    admin = admin_client(shop_app)
+def test_the_queue_links_to_the_exports_page(app):
+    admin = admin_client(app)
     queue = admin.get("/returns/admin/").get_data(as_text=True)
     assert 'href="/returns/admin/exports"' in queue
     page = admin.get("/returns/admin/exports")
@@ -540,9 +545,9 @@ def test_the_queue_links_to_the_exports_page(shop_app):
     ],
 )
 def test_bad_or_reversed_days_come_back_with_a_message_and_nothing_lost(
-    shop_app, since, until, field, message
+    app, since, until, field, message
 ):
-    admin = admin_client(shop_app)
+    admin = admin_client(app)
     query = {"kind": "returns", "format": "xlsx", "range": "custom", "since": since, "until": until}
     response = admin.get(DOWNLOAD, query_string=query)
     assert response.status_code == 400
@@ -556,30 +561,30 @@ def test_bad_or_reversed_days_come_back_with_a_message_and_nothing_lost(
     assert re.search(r'name="format" value="xlsx"\s+checked', page)
 
 
-def test_bad_days_are_told_in_the_admins_language(shop_app):
-    admin = admin_client(shop_app)
+def test_bad_days_are_told_in_the_admins_language(app):
+    admin = admin_client(app)
     query = {"range": "custom", "since": "2026-11-30", "until": "2026-11-01", "lang": "pl"}
     page = admin.get(DOWNLOAD, query_string=query).get_data(as_text=True)
-    with shop_app.app_context(), using_locale("pl"):
+    with app.app_context(), using_locale("pl"):
         from flask_returns.views.admin.exports import _range_message
 
         polish = _range_message("reversed")
     assert errors_of(page) == [polish]
 
 
-def test_unknown_kind_or_format_is_refused_not_guessed(shop_app):
-    admin = admin_client(shop_app)
+def test_unknown_kind_or_format_is_refused_not_guessed(app):
+    admin = admin_client(app)
     response = admin.get(DOWNLOAD, query_string={"kind": "orders", "format": "pdf", **NOV})
     assert response.status_code == 400
     assert len(errors_of(response.get_data(as_text=True))) == 2
 
 
-def test_customers_and_strangers_get_no_export(shop_app, data):
+def test_customers_and_strangers_get_no_export(app, data):
     rma = data.add_return()
     data.add_refund(rma, 1234, "2026-11-03T00:00:00")
-    customer = shop_app.test_client()
-    sign_in(customer, "customer@example.com")
-    for who in (shop_app.test_client(), customer):
+    customer = app.test_client()
+    sign_in(customer, BUYERS["1001"])
+    for who in (app.test_client(), customer):
         for url in ("/returns/admin/exports", DOWNLOAD):
             for query in ({}, {"kind": "refunds", **NOV}, {"format": "xlsx", **NOV}):
                 response = who.get(url, query_string=query)
@@ -607,7 +612,7 @@ def test_a_real_refund_through_stripe_is_in_todays_export(shop_app):
         "EUR",
     )
     assert row["status"] == "succeeded" and row["stripe_refund_id"].startswith("re_")
-    assert row["order_number"] == "1001" and row["customer_email"] == "customer@example.com"
+    assert row["order_number"] == "1001" and row["customer_email"] == BUYERS["1001"]
     assert row["created_by"]  # the admin who refunded
     _, lines = get_csv(admin, kind="returns", range="last_7_days")
     assert [line["reason_code"] for line in lines] == ["size_fit", "not_as_described"]
@@ -617,7 +622,7 @@ def test_a_real_refund_through_stripe_is_in_todays_export(shop_app):
 # --------------------------------------------------------------------------- CLI
 
 
-def test_cli_writes_the_file_and_prints_totals(shop_app, data, tmp_path, monkeypatch):
+def test_cli_writes_the_file_and_prints_totals(app, data, tmp_path, monkeypatch):
     eur = data.add_return("EUR")
     jpy = data.add_return("JPY")
     data.add_refund(eur, 1234, "2026-11-30T23:59:59")
@@ -625,7 +630,7 @@ def test_cli_writes_the_file_and_prints_totals(shop_app, data, tmp_path, monkeyp
     data.add_refund(jpy, 1235, "2026-11-15T12:00:00")
     data.add_refund(eur, 999, "2026-12-01T00:00:00")  # outside
     target = tmp_path / "november.csv"
-    runner = shop_app.test_cli_runner()
+    runner = app.test_cli_runner()
     args = ["returns", "export", "refunds", "--since", "2026-11-01", "--until", "2026-11-30"]
     result = runner.invoke(args=[*args, "--output", str(target)])
     assert result.exit_code == 0, result.output
@@ -658,15 +663,15 @@ def test_cli_writes_the_file_and_prints_totals(shop_app, data, tmp_path, monkeyp
     assert book["Totals"].max_row == 3
 
 
-def test_cli_exports_returns_with_reasons_in_the_language_asked(shop_app, data, tmp_path):
+def test_cli_exports_returns_with_reasons_in_the_language_asked(app, data, tmp_path):
     data.add_return(lines=[dict(sku="S", name="Shirt", unit_amount=100, quantity_requested=1)])
     target = tmp_path / "lines.csv"
-    result = shop_app.test_cli_runner().invoke(
+    result = app.test_cli_runner().invoke(
         args=["returns", "export", "returns", "--range", "last_7_days", "-o", str(target)]
     )
     assert result.exit_code == 0, result.output
     assert "0 row(s) of returns" in result.stdout  # created in 2026-11, not this week
-    result = shop_app.test_cli_runner().invoke(
+    result = app.test_cli_runner().invoke(
         args=[
             "returns",
             "export",
@@ -682,7 +687,7 @@ def test_cli_exports_returns_with_reasons_in_the_language_asked(shop_app, data, 
         ]
     )
     assert result.exit_code == 0, result.output
-    with shop_app.app_context(), using_locale("pl"):
+    with app.app_context(), using_locale("pl"):
         polish = reason_label("size_fit")
     with target.open(encoding="utf-8-sig", newline="") as handle:
         (row,) = list(csv.DictReader(handle))
@@ -698,9 +703,9 @@ def test_cli_exports_returns_with_reasons_in_the_language_asked(shop_app, data, 
         (["--range", "today", "--since", "2026-11-01"], "not both"),
     ],
 )
-def test_cli_bad_days_are_a_clear_error(shop_app, tmp_path, extra, message):
+def test_cli_bad_days_are_a_clear_error(app, tmp_path, extra, message):
     target = tmp_path / "x.csv"
-    result = shop_app.test_cli_runner().invoke(
+    result = app.test_cli_runner().invoke(
         args=["returns", "export", "refunds", *extra, "-o", str(target)]
     )
     assert result.exit_code == 2

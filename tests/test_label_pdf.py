@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import socket
 import subprocess
-import threading
 
 import pytest
 import sqlalchemy as sa
@@ -24,6 +22,7 @@ from flask_returns.i18n import gettext, using_locale
 from flask_returns.links import status_url
 from flask_returns.models import LabelDocument
 
+from .harness.listener import Listener
 from .hosts import MemoryOrders
 from .label_helpers import (
     ARABIC,
@@ -33,7 +32,6 @@ from .label_helpers import (
     RUSSIAN,
     authorized_return,
     embedded_files,
-    label_hosts,
     order_with,
     page_images,
     page_sizes,
@@ -42,12 +40,6 @@ from .label_helpers import (
     squeeze,
     tool,
 )
-
-
-@pytest.fixture
-def make_app(_schema_ready, tmp_path):
-    """Factory: a host with labels set up, over the given orders, on the test database."""
-    yield from label_hosts(_schema_ready, tmp_path)
 
 
 def _stem(request) -> str:
@@ -60,12 +52,12 @@ def _stem(request) -> str:
     ids=["polish", "hungarian", "russian"],
 )
 def test_a_person_and_a_scanner_read_the_label(
-    make_app, address, locale, artifacts_dir, request, tmp_path
+    make_label_host, address, locale, artifacts_dir, request, tmp_path
 ):
     orders = MemoryOrders(order_with(address))
-    app = make_app(orders)
+    app = make_label_host(orders)
     with app.app_context():
-        ret = authorized_return(app, orders.orders["9001"], locale=locale)
+        ret = authorized_return(orders.orders["9001"], locale=locale)
         pdf = label_pdf(ret)
         link = status_url(ret)
         rma = ret.rma
@@ -91,11 +83,11 @@ def test_a_person_and_a_scanner_read_the_label(
     ("page_size", "points"),
     [("4x6", (288.0, 432.0)), ("A4", (595.28, 841.89)), ("Letter", (612.0, 792.0))],
 )
-def test_paper_sizes(make_app, page_size, points, artifacts_dir, request, tmp_path):
+def test_paper_sizes(make_label_host, page_size, points, artifacts_dir, request, tmp_path):
     orders = MemoryOrders(order_with(POLISH))
-    app = make_app(orders, RETURNS_LABEL_PAGE_SIZE=page_size)
+    app = make_label_host(orders, RETURNS_LABEL_PAGE_SIZE=page_size)
     with app.app_context():
-        ret = authorized_return(app, orders.orders["9001"])
+        ret = authorized_return(orders.orders["9001"])
         pdf = label_pdf(ret)
         rma, link = ret.rma, status_url(ret)
         with using_locale(ret.customer_locale):
@@ -111,14 +103,14 @@ def test_paper_sizes(make_app, page_size, points, artifacts_dir, request, tmp_pa
     assert cut_hint == (page_size != "4x6")
 
 
-def test_arabic_goes_right_to_left(make_app, monkeypatch, artifacts_dir, request):
+def test_arabic_goes_right_to_left(make_label_host, monkeypatch, artifacts_dir, request):
     monkeypatch.setattr(
         "flask_returns.extension.available_locales", lambda *a, **k: frozenset({"en", "pl", "ar"})
     )
     orders = MemoryOrders(order_with(ARABIC))
-    app = make_app(orders, RETURNS_LOCALES=("en", "pl", "ar"))
+    app = make_label_host(orders, RETURNS_LOCALES=("en", "pl", "ar"))
     with app.app_context():
-        ret = authorized_return(app, orders.orders["9001"], locale="ar")
+        ret = authorized_return(orders.orders["9001"], locale="ar")
         html = render_label_html(gather_facts(ret))
         pdf = label_pdf(ret)
         assert current_document(ret).locale == "ar"
@@ -139,13 +131,13 @@ def _has_cjk_font() -> bool:
     return bool(found.stdout.strip())
 
 
-def test_japanese_prints_with_a_cjk_font(make_app, artifacts_dir, request):
+def test_japanese_prints_with_a_cjk_font(make_label_host, artifacts_dir, request):
     # scripts/install.sh installs fonts-noto-cjk; without it this must fail, not pass.
     assert _has_cjk_font(), "no CJK font: run scripts/install.sh (fonts-noto-cjk)"
     orders = MemoryOrders(order_with(JAPANESE))
-    app = make_app(orders)
+    app = make_label_host(orders)
     with app.app_context():
-        ret = authorized_return(app, orders.orders["9001"], locale="en")
+        ret = authorized_return(orders.orders["9001"], locale="en")
         pdf = label_pdf(ret)
     flat = squeeze(pdf_text(pdf))
     for part in (JAPANESE.name, JAPANESE.line1, JAPANESE.city):
@@ -156,35 +148,6 @@ def test_japanese_prints_with_a_cjk_font(make_app, artifacts_dir, request):
 # --------------------------------------------------------------------------- security
 
 
-class Listener:
-    """A real TCP listener on 127.0.0.1 that records every connection made to it."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.hits = 0
-        self.running = True
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        while self.running:
-            try:
-                conn, _addr = self.sock.accept()
-            except OSError:
-                continue
-            self.hits += 1
-            conn.close()
-
-    def close(self) -> None:
-        self.running = False
-        self.thread.join()
-        self.sock.close()
-
-
 @pytest.fixture
 def listener():
     found = Listener()
@@ -192,7 +155,7 @@ def listener():
     found.close()
 
 
-def test_customer_text_cannot_fetch_anything_or_attach_files(make_app, listener, tmp_path):
+def test_customer_text_cannot_fetch_anything_or_attach_files(make_label_host, listener, tmp_path):
     port = listener.port
     evil = Address(
         name=f'<img src="http://127.0.0.1:{port}/">',
@@ -203,9 +166,9 @@ def test_customer_text_cannot_fetch_anything_or_attach_files(make_app, listener,
         country="PL",
     )
     orders = MemoryOrders(order_with(evil))
-    app = make_app(orders)
+    app = make_label_host(orders)
     with app.app_context():
-        ret = authorized_return(app, orders.orders["9001"])
+        ret = authorized_return(orders.orders["9001"])
         html = render_label_html(gather_facts(ret))
         pdf = label_pdf(ret)
     assert listener.hits == 0
@@ -235,16 +198,16 @@ def test_the_renderer_itself_loads_nothing_but_data_uris(listener):
 # --------------------------------------------------------------------------- storage
 
 
-def test_made_once_then_served_until_what_it_prints_changes(make_app, monkeypatch):
+def test_made_once_then_served_until_what_it_prints_changes(make_label_host, monkeypatch):
     renders = []
     real = label.render_document
     monkeypatch.setattr(label, "render_document", lambda facts: renders.append(1) or real(facts))
     orders = MemoryOrders(order_with(POLISH))
-    app = make_app(orders)
+    app = make_label_host(orders)
     with app.app_context():
         state = app.extensions["returns"]
         session = state.session
-        ret = authorized_return(app, orders.orders["9001"])
+        ret = authorized_return(orders.orders["9001"])
         first = label_pdf(ret)
         session.commit()
         assert label_pdf(ret) == first and label_pdf(ret) == first
@@ -280,17 +243,17 @@ def test_made_once_then_served_until_what_it_prints_changes(make_app, monkeypatc
         assert current_document(ret).id == rows[-1].id
 
 
-def test_another_paper_size_or_language_makes_it_again(make_app):
+def test_another_paper_size_or_language_makes_it_again(make_label_host):
     orders = MemoryOrders(order_with(POLISH))
-    app = make_app(orders)
+    app = make_label_host(orders)
     with app.app_context():
-        ret = authorized_return(app, orders.orders["9001"])
+        ret = authorized_return(orders.orders["9001"])
         label_pdf(ret)
         app.extensions["test_db"].session.commit()
         fingerprint = current_document(ret).fingerprint
         ret.customer_locale = "en"
         assert gather_facts(ret).fingerprint != fingerprint
-    letter = make_app(orders, RETURNS_LABEL_PAGE_SIZE="Letter")
+    letter = make_label_host(orders, RETURNS_LABEL_PAGE_SIZE="Letter")
     with letter.app_context():
         session = letter.extensions["test_db"].session
         ret = session.get(type(ret), ret.id)

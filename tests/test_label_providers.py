@@ -19,18 +19,12 @@ from .label_helpers import (
     POLISH,
     RETURN_ADDRESS,
     authorized_return,
-    label_hosts,
     order_with,
     page_images,
     page_sizes,
     pdf_text,
     scan,
 )
-
-
-@pytest.fixture
-def make_app(_schema_ready, tmp_path):
-    yield from label_hosts(_schema_ready, tmp_path)
 
 
 class PngCarrier:
@@ -73,12 +67,14 @@ def test_the_protocol_and_the_built_in_provider():
         CarrierLabel(b"GIF89a", "image/gif")
 
 
-def test_a_png_label_from_the_carrier_fills_the_label_area(make_app, artifacts_dir, tmp_path):
+def test_a_png_label_from_the_carrier_fills_the_label_area(
+    make_label_host, artifacts_dir, tmp_path
+):
     carrier = PngCarrier()
     orders = MemoryOrders(order_with(POLISH))
-    app = make_app(orders, RETURNS_LABEL_PROVIDER=carrier, RETURNS_LABEL_PAGE_SIZE="A4")
+    app = make_label_host(orders, RETURNS_LABEL_PROVIDER=carrier, RETURNS_LABEL_PAGE_SIZE="A4")
     with app.app_context():
-        ret = authorized_return(app, orders.orders["9001"])
+        ret = authorized_return(orders.orders["9001"])
         pdf = label_pdf(ret)
         rma = ret.rma
         assert newest(ret).provider == "test_png"
@@ -92,11 +88,13 @@ def test_a_png_label_from_the_carrier_fills_the_label_area(make_app, artifacts_d
     assert scan(packing_page) == [f"CODE-128:{rma}"]
 
 
-def test_a_pdf_label_from_the_carrier_stays_vector_and_scans(make_app, artifacts_dir, tmp_path):
+def test_a_pdf_label_from_the_carrier_stays_vector_and_scans(
+    make_label_host, artifacts_dir, tmp_path
+):
     orders = MemoryOrders(order_with(POLISH))
-    app = make_app(orders, RETURNS_LABEL_PROVIDER=PdfCarrier())
+    app = make_label_host(orders, RETURNS_LABEL_PROVIDER=PdfCarrier())
     with app.app_context():
-        ret = authorized_return(app, orders.orders["9001"])
+        ret = authorized_return(orders.orders["9001"])
         pdf = label_pdf(ret)
         rma = ret.rma
         assert newest(ret).provider == "test_pdf"

@@ -19,9 +19,6 @@ from flask_returns.documents.pdf import harfbuzz_subset_available
 from flask_returns.models import LabelDocument
 
 from .admin_helpers import (
-    KETTLE,
-    SHIRT,
-    SNEAKERS,
     admin_client,
     authorize_all,
     detail,
@@ -33,6 +30,7 @@ from .admin_helpers import (
     token_of,
 )
 from .conftest import ROOT
+from .demo import BUYERS, KETTLE, SHIRT, SNEAKERS
 from .hosts import MemoryOrders
 from .label_helpers import RETURN_ADDRESS, pdf_text, squeeze
 
@@ -48,14 +46,14 @@ def _documents(app, rma: str) -> list[LabelDocument]:
         return rows
 
 
-def test_made_at_authorization_and_downloaded_by_the_link_holder(shop_app):
-    rma, path = open_return(shop_app, "1001", {SHIRT: (1, "size_fit")})
-    customer = shop_app.test_client()
+def test_made_at_authorization_and_downloaded_by_the_link_holder(unpaid_shop_app):
+    rma, path = open_return(unpaid_shop_app, "1001", {SHIRT: (1, "size_fit")})
+    customer = unpaid_shop_app.test_client()
     assert customer.get(f"{path}/label.pdf").status_code == 404
     assert "label.pdf" not in customer.get(path).get_data(as_text=True)
 
-    authorize_all(admin_client(shop_app), rma)
-    made = _documents(shop_app, rma)
+    authorize_all(admin_client(unpaid_shop_app), rma)
+    made = _documents(unpaid_shop_app, rma)
     assert len(made) == 1  # rendered right after the authorization, before anyone asked
 
     assert f'href="{path}/label.pdf"' in customer.get(path).get_data(as_text=True)
@@ -72,7 +70,7 @@ def test_made_at_authorization_and_downloaded_by_the_link_holder(shop_app):
     for part in (rma, "AnnaNowak", "ul.Długa5/3", "00-238Warszawa", "ExampleShopReturns"):
         assert part in text, part
     # Served from storage: no second document; a revalidation costs nothing.
-    assert len(_documents(shop_app, rma)) == 1
+    assert len(_documents(unpaid_shop_app, rma)) == 1
     again = customer.get(f"{path}/label.pdf", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
 
@@ -130,19 +128,19 @@ def test_admins_download_and_reprint_on_record(shop_app):
     assert shop_app.test_client().get(f"{path}/label.pdf").data == newest
 
 
-def test_customers_cannot_use_the_admin_routes(shop_app):
-    rma, path = open_return(shop_app, "1001", {SHIRT: (1, "size_fit")})
-    authorize_all(admin_client(shop_app), rma)
-    customer = shop_app.test_client()
-    sign_in(customer, "customer@example.com")
+def test_customers_cannot_use_the_admin_routes(unpaid_shop_app):
+    rma, path = open_return(unpaid_shop_app, "1001", {SHIRT: (1, "size_fit")})
+    authorize_all(admin_client(unpaid_shop_app), rma)
+    customer = unpaid_shop_app.test_client()
+    sign_in(customer, BUYERS["1001"])
     csrf = token_of(customer.get(path).get_data(as_text=True))
-    before = len(_documents(shop_app, rma))
+    before = len(_documents(unpaid_shop_app, rma))
     assert customer.get(f"/returns/admin/returns/{rma}/label.pdf").status_code == 403
     response = customer.post(
         f"/returns/admin/returns/{rma}/label/reprint", data={"csrf_token": csrf}
     )
     assert response.status_code == 403
-    assert len(_documents(shop_app, rma)) == before
+    assert len(_documents(unpaid_shop_app, rma)) == before
 
 
 def test_reprint_needs_the_csrf_token(shop_app):
@@ -154,34 +152,34 @@ def test_reprint_needs_the_csrf_token(shop_app):
     assert len(_documents(shop_app, rma)) == 1
 
 
-def test_a_failed_label_never_undoes_the_authorization(shop_app, monkeypatch, caplog):
+def test_a_failed_label_never_undoes_the_authorization(unpaid_shop_app, monkeypatch, caplog):
     def broken(facts):
         raise RuntimeError("printer on fire")
 
-    rma, path = open_return(shop_app, "1001", {SHIRT: (1, "size_fit")})
+    rma, path = open_return(unpaid_shop_app, "1001", {SHIRT: (1, "size_fit")})
     monkeypatch.setattr(label, "render_document", broken)
     with caplog.at_level(logging.ERROR, logger="flask_returns.documents"):
-        authorize_all(admin_client(shop_app), rma)
-    assert load(shop_app, rma).status == "authorized"
-    assert _documents(shop_app, rma) == []
+        authorize_all(admin_client(unpaid_shop_app), rma)
+    assert load(unpaid_shop_app, rma).status == "authorized"
+    assert _documents(unpaid_shop_app, rma) == []
     assert f"could not make the label of {rma}" in caplog.text
     monkeypatch.undo()
     # The first download makes it instead.
-    response = shop_app.test_client().get(f"{path}/label.pdf")
-    assert response.status_code == 200 and len(_documents(shop_app, rma)) == 1
+    response = unpaid_shop_app.test_client().get(f"{path}/label.pdf")
+    assert response.status_code == 200 and len(_documents(unpaid_shop_app, rma)) == 1
 
 
-def test_bulk_authorization_makes_each_label(shop_app):
-    first, _ = open_return(shop_app, "1001", {SHIRT: (1, "size_fit")})
-    second, _ = open_return(shop_app, "1003", {SNEAKERS: (1, "size_fit")})
-    admin = admin_client(shop_app)
+def test_bulk_authorization_makes_each_label(unpaid_shop_app):
+    first, _ = open_return(unpaid_shop_app, "1001", {SHIRT: (1, "size_fit")})
+    second, _ = open_return(unpaid_shop_app, "1003", {SNEAKERS: (1, "size_fit")})
+    admin = admin_client(unpaid_shop_app)
     token = token_of(admin.get("/returns/admin/").get_data(as_text=True))
     response = admin.post(
         "/returns/admin/bulk",
         data={"csrf_token": token, "action": "authorize", "rma": [first, second]},
     )
     assert response.status_code == 200
-    assert [len(_documents(shop_app, rma)) for rma in (first, second)] == [1, 1]
+    assert [len(_documents(unpaid_shop_app, rma)) for rma in (first, second)] == [1, 1]
 
 
 # --------------------------------------------------------------------------- imports

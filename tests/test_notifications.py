@@ -18,11 +18,9 @@ from flask_returns.i18n import format_money, gettext, using_locale
 from flask_returns.mail import compose
 from flask_returns.mail.mailer import build_message
 from flask_returns.models import OutboxMessage, ReturnRequest
-from flask_returns.workflow import Actor, LineRequest, authorize_return, request_return
+from flask_returns.workflow import Actor, authorize_return
 
 from .admin_helpers import (
-    SHIRT,
-    SNEAKERS,
     admin_client,
     authorize_all,
     detail,
@@ -32,22 +30,19 @@ from .admin_helpers import (
     receive_all,
     token_of,
 )
+from .demo import BUYERS, SHIRT, SNEAKERS
+from .factories import make_return
 from .hosts import MemoryOrders, make_order
-from .mail_helpers import link_path, mail_config, mail_hosts, outbox_rows, parts
+from .mail_helpers import link_path, mail_config, outbox_rows, parts
 
 STATUS_LINK = re.compile(r"http://localhost/returns/status/[\w.-]+")
 AMOUNT = re.compile(r'name="refund_amount" type="text" value="([^"]*)"')
 
 
 @pytest.fixture
-def make_mail_host(_schema_ready, smtp):
-    """Factory: a bare host that mails through the test SMTP server."""
-    yield from mail_hosts(_schema_ready, smtp)
-
-
-@pytest.fixture
-def app(make_shop_app, smtp):
-    return make_shop_app(**mail_config(smtp))
+def app(make_unpaid_shop_app, smtp):
+    """The shop mailing through the test SMTP server (no refunds: its orders are unpaid)."""
+    return make_unpaid_shop_app(**mail_config(smtp))
 
 
 def polish_client(app):
@@ -61,7 +56,7 @@ def test_request_received_arrives_in_the_customers_language_with_a_working_link(
     rma, _ = open_return(app, "1001", {SHIRT: (1, "size_fit")}, client=polish_client(app))
     (message,) = smtp.wait_for(1)
     assert rma in message["Subject"]
-    assert message["To"] == "customer@example.com"
+    assert message["To"] == BUYERS["1001"]
     assert message["From"].addresses[0].addr_spec == "returns@shop.example"
     assert message.get_content_type() == "multipart/alternative"
     assert message["Content-Language"] == "pl"
@@ -119,7 +114,8 @@ def test_rejection_reason_reaches_the_customer_escaped_in_html(app, smtp):
     assert str(escape('Worn <script>alert("x")</script> & <b>dirty</b>')) in html
 
 
-def test_goods_received_and_refund_issued_in_polish_formats(app, smtp):
+def test_goods_received_and_refund_issued_in_polish_formats(make_shop_app, smtp):
+    app = make_shop_app(**mail_config(smtp))
     rma, _ = open_return(app, "1001", {SHIRT: (1, "size_fit")}, client=polish_client(app))
     admin = admin_client(app)
     authorize_all(admin, rma)
@@ -186,10 +182,7 @@ def test_refund_failed_says_what_happens_now(make_shop_app, smtp):
 
 
 def _request(orders: MemoryOrders, locale: str) -> ReturnRequest:
-    order = next(iter(orders.orders.values()))
-    return request_return(
-        order, [LineRequest("L1", 1, "size_fit")], Actor.customer(order.email), locale=locale
-    )
+    return make_return(next(iter(orders.orders.values())), locale=locale)
 
 
 def test_composing_uses_the_stored_locale_not_the_actors(make_mail_host):

@@ -17,11 +17,12 @@ from flask_returns.mail import outbox as outbox_module
 from flask_returns.mail.notifications import new_message_id
 from flask_returns.mail.outbox import LEASE, claim, retry_delay, send_due
 from flask_returns.models import OutboxMessage, utcnow
-from flask_returns.workflow import Actor, LineRequest, request_return
 
-from .admin_helpers import SHIRT, SNEAKERS, admin_client, authorize_all, load, open_return
+from .admin_helpers import admin_client, authorize_all, load, open_return
+from .demo import SHIRT, SNEAKERS
+from .factories import make_return
 from .hosts import MemoryOrders, make_order
-from .mail_helpers import mail_config, mail_hosts, outbox_rows
+from .mail_helpers import mail_config, outbox_rows
 
 
 class Clock:
@@ -36,12 +37,6 @@ class Clock:
 
 
 @pytest.fixture
-def make_mail_host(_schema_ready, smtp):
-    """Factory: a bare host that mails through the test SMTP server."""
-    yield from mail_hosts(_schema_ready, smtp)
-
-
-@pytest.fixture
 def clock(monkeypatch):
     return Clock(monkeypatch)
 
@@ -52,11 +47,7 @@ def send_command(app: Flask, *args: str):
 
 def open_one(orders: MemoryOrders) -> str:
     """Request a return of the first order, in the current app context; its RMA."""
-    order = next(iter(orders.orders.values()))
-    ret = request_return(
-        order, [LineRequest("L1", 1, "size_fit")], Actor.customer(order.email), locale="en"
-    )
-    return ret.rma
+    return make_return(next(iter(orders.orders.values()))).rma
 
 
 def request(app: Flask, orders: MemoryOrders) -> str:

@@ -6,9 +6,8 @@ import os
 import time
 
 from flask_returns.models import Photo
-from flask_returns.workflow import LineRequest
 
-from .test_workflow import CUSTOMER, request_return
+from .factories import make_return
 
 DAY = 24 * 3600
 
@@ -23,7 +22,7 @@ def _stored(storage, key: str, age_seconds: float) -> str:
 def test_prune_deletes_only_old_photos_no_return_names(host_app, db_session, memory_orders):
     storage = host_app.extensions["returns"].storage
     order = memory_orders.get_order("9001")
-    ret = request_return(order, [LineRequest("L1", 1, "not_as_described")], CUSTOMER, locale="en")
+    ret = make_return(order, {"L1": (1, "not_as_described")})
     kept = _stored(storage, "photos/" + "a" * 32 + ".jpg", 3 * DAY)
     kept_thumb = _stored(storage, "photos/" + "a" * 32 + "-thumb.jpg", 3 * DAY)
     ret.photos.append(

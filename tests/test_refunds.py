@@ -13,59 +13,17 @@ from example_shop.payments import stripe_client
 from flask_returns.models import Refund, ReturnRequest
 from flask_returns.refunds import RefundRefused, issue_refund, propose_refund
 from flask_returns.refunds.settlement import settle_from_stripe
-from flask_returns.workflow import (
-    Actor,
-    LineReceipt,
-    LineRequest,
-    authorize_return,
-    mark_received,
-    request_return,
-)
+from flask_returns.workflow import Actor, LineReceipt, mark_received
+
+from .demo import BUYERS
+from .factories import shop_return
 
 ADMIN = Actor.admin("1")
 
 
-def _received_return(
-    app, number, email, lines, *, received=None, authorized=None, receive=True
-) -> int:
-    """A return of ``lines`` ({sku: (qty, reason)}), authorized and received; its id.
-
-    ``receive=False`` stops at authorized."""
+def _refunds_at_stripe(app, number):
     with app.app_context():
-        state = app.extensions["returns"]
-        order = ShopOrders().find_order(number, email)
-        by_sku = {line.sku: line for line in order.lines}
-        ret = request_return(
-            order,
-            [LineRequest(by_sku[sku].id, qty, reason) for sku, (qty, reason) in lines.items()],
-            Actor.customer(email),
-            locale="pl",
-        )
-        state.session.flush()
-        authorize_return(
-            ret,
-            ADMIN,
-            quantities={
-                line.id: (authorized or {}).get(line.sku, line.quantity_requested)
-                for line in ret.lines
-            },
-        )
-        if receive:
-            mark_received(
-                ret,
-                ADMIN,
-                [
-                    LineReceipt(line.id, (received or {}).get(line.sku, line.quantity_authorized))
-                    for line in ret.lines
-                ],
-            )
-        state.session.commit()
-        return ret.id
-
-
-def _refunds_at_stripe(app, number, email):
-    with app.app_context():
-        order = ShopOrders().find_order(number, email)
+        order = ShopOrders().find_order(number, BUYERS[number])
         client = stripe_client(app)
         return list(
             client.v1.refunds.list(params={"payment_intent": order.payment_reference}).data
@@ -77,10 +35,9 @@ def _load(app, return_id) -> ReturnRequest:
 
 
 def test_full_refund_of_everything_returnable(shop_app):
-    return_id = _received_return(
+    return_id = shop_return(
         shop_app,
         "1001",
-        "customer@example.com",
         {"TSHIRT-BLU-M": (2, "size_fit"), "MUG-STONE": (1, "damaged")},
     )
     with shop_app.app_context():
@@ -96,7 +53,7 @@ def test_full_refund_of_everything_returnable(shop_app):
         assert ret.status == "refunded"
         actions = [event.action for event in ret.events]
         assert actions[-3:] == ["refund_requested", "refund_succeeded", "refunded"]
-    refunds, _ = _refunds_at_stripe(shop_app, "1001", "customer@example.com")
+    refunds, _ = _refunds_at_stripe(shop_app, "1001")
     assert [(r.amount, r.metadata["rma"]) for r in refunds] == [(6448, ret.rma)]
 
 
@@ -104,10 +61,9 @@ def _with_restocking_fee(make_shop_app) -> tuple:
     """A shop keeping 10 % on changed minds, and a received return of two shirts
     (changed mind) and a mug (damaged): 64.48 EUR back, 59.48 after the fee."""
     app = make_shop_app(RETURNS_RESTOCKING_FEES={"changed_mind": 10})
-    return_id = _received_return(
+    return_id = shop_return(
         app,
         "1001",
-        "customer@example.com",
         {"TSHIRT-BLU-M": (2, "changed_mind"), "MUG-STONE": (1, "damaged")},
     )
     return app, return_id
@@ -124,7 +80,7 @@ def test_partial_refund_with_restocking_fee(make_shop_app):
         assert proposal.total == 6448 - 500
         refund = issue_refund(ret, 3000, ADMIN, note="Goodwill: half")
         assert (refund.status, refund.amount, refund.note) == ("succeeded", 3000, "Goodwill: half")
-    refunds, _ = _refunds_at_stripe(app, "1001", "customer@example.com")
+    refunds, _ = _refunds_at_stripe(app, "1001")
     assert [r.amount for r in refunds] == [3000]
 
 
@@ -152,15 +108,13 @@ def test_going_beyond_the_policy_needs_a_reason_and_is_kept_in_the_history(make_
             "reason": "Waive the fee: our delay",
             "before_receipt": False,
         }
-    refunds, _ = _refunds_at_stripe(app, "1001", "customer@example.com")
+    refunds, _ = _refunds_at_stripe(app, "1001")
     assert [r.amount for r in refunds] == [6448]
 
 
 def test_an_override_within_the_policy_records_no_override(make_shop_app):
     app = make_shop_app(RETURNS_RESTOCKING_FEES={"changed_mind": 10})
-    return_id = _received_return(
-        app, "1001", "customer@example.com", {"TSHIRT-BLU-M": (2, "changed_mind")}
-    )
+    return_id = shop_return(app, "1001", {"TSHIRT-BLU-M": (2, "changed_mind")})
     with app.app_context():
         ret = _load(app, return_id)
         issue_refund(ret, 4498, ADMIN, override_reason="not needed")
@@ -170,12 +124,11 @@ def test_an_override_within_the_policy_records_no_override(make_shop_app):
 def test_an_override_refunds_before_the_goods_are_back_and_they_are_received_after(shop_app):
     from flask_returns import signals
 
-    return_id = _received_return(
+    return_id = shop_return(
         shop_app,
         "1001",
-        "customer@example.com",
         {"TSHIRT-BLU-M": (2, "size_fit"), "MUG-STONE": (1, "damaged")},
-        receive=False,
+        status="authorized",
     )
     received = []
 
@@ -202,15 +155,14 @@ def test_an_override_refunds_before_the_goods_are_back_and_they_are_received_aft
         ret = _load(shop_app, return_id)
         assert ret.status == "refunded" and ret.received_at is not None
         assert received == [(ret.rma, [1, 1])]
-    refunds, _ = _refunds_at_stripe(shop_app, "1001", "customer@example.com")
+    refunds, _ = _refunds_at_stripe(shop_app, "1001")
     assert [r.amount for r in refunds] == [6448]
 
 
 def test_jpy_has_no_minor_unit_and_a_whole_order_gets_its_shipping(shop_app):
-    return_id = _received_return(
+    return_id = shop_return(
         shop_app,
         "1004",
-        "tanaka@example.com",
         {"KETTLE-JP": (1, "defective"), "MUG-STONE": (2, "size_fit")},
     )
     with shop_app.app_context():
@@ -219,18 +171,17 @@ def test_jpy_has_no_minor_unit_and_a_whole_order_gets_its_shipping(shop_app):
         assert (proposal.items, proposal.shipping, proposal.total) == (16100, 800, 16900)
         refund = issue_refund(ret, proposal.maximum, ADMIN)
         assert (refund.amount, refund.currency, refund.status) == (16900, "JPY", "succeeded")
-    refunds, _ = _refunds_at_stripe(shop_app, "1004", "tanaka@example.com")
+    refunds, _ = _refunds_at_stripe(shop_app, "1004")
     assert [(r.amount, r.currency) for r in refunds] == [(16900, "jpy")]
 
 
 def test_refunds_made_directly_in_stripe_cap_ours(shop_app):
-    return_id = _received_return(
+    return_id = shop_return(
         shop_app,
         "1001",
-        "customer@example.com",
         {"TSHIRT-BLU-M": (2, "size_fit"), "MUG-STONE": (1, "damaged")},
     )
-    _, order = _refunds_at_stripe(shop_app, "1001", "customer@example.com")
+    _, order = _refunds_at_stripe(shop_app, "1001")
     with shop_app.app_context():
         stripe_client(shop_app).v1.refunds.create(
             params={"payment_intent": order.payment_reference, "amount": 6000}
@@ -243,15 +194,14 @@ def test_refunds_made_directly_in_stripe_cap_ours(shop_app):
             issue_refund(ret, 6448, ADMIN)
         assert ret.refunds == []
         assert issue_refund(ret, 4847, ADMIN).status == "succeeded"
-    refunds, _ = _refunds_at_stripe(shop_app, "1001", "customer@example.com")
+    refunds, _ = _refunds_at_stripe(shop_app, "1001")
     assert sorted(r.amount for r in refunds) == [4847, 6000]
 
 
 def test_only_received_units_are_refunded(shop_app):
-    return_id = _received_return(
+    return_id = shop_return(
         shop_app,
         "1001",
-        "customer@example.com",
         {"TSHIRT-BLU-M": (2, "size_fit")},
         received={"TSHIRT-BLU-M": 1},
     )
@@ -264,27 +214,23 @@ def test_only_received_units_are_refunded(shop_app):
 
 
 @pytest.mark.parametrize("amount", [0, -5, 12.5, True])
-def test_nonsense_amounts_are_refused(shop_app, amount):
-    return_id = _received_return(
-        shop_app, "1001", "customer@example.com", {"MUG-STONE": (1, "damaged")}
-    )
-    with shop_app.app_context():
-        ret = _load(shop_app, return_id)
+def test_nonsense_amounts_are_refused(unpaid_shop_app, amount):
+    return_id = shop_return(unpaid_shop_app, "1001", {"MUG-STONE": (1, "damaged")})
+    with unpaid_shop_app.app_context():
+        ret = _load(unpaid_shop_app, return_id)
         with pytest.raises(RefundRefused):
             issue_refund(ret, amount, ADMIN)
         assert ret.refunds == []
 
 
 def test_a_refunded_return_is_not_refunded_again(shop_app):
-    return_id = _received_return(
-        shop_app, "1001", "customer@example.com", {"MUG-STONE": (1, "damaged")}
-    )
+    return_id = shop_return(shop_app, "1001", {"MUG-STONE": (1, "damaged")})
     with shop_app.app_context():
         ret = _load(shop_app, return_id)
         issue_refund(ret, 1450, ADMIN)
         with pytest.raises(RefundRefused, match="cannot be refunded"):
             issue_refund(ret, 1, ADMIN)
-    refunds, _ = _refunds_at_stripe(shop_app, "1001", "customer@example.com")
+    refunds, _ = _refunds_at_stripe(shop_app, "1001")
     assert len(refunds) == 1
 
 
@@ -303,8 +249,8 @@ def test_outages_end_with_every_refund_made_once(make_shop_app, proxy, mode):
     app = make_shop_app(RETURNS_STRIPE_API_BASE=proxy.api_base, RETURNS_STRIPE_TIMEOUT=1)
     proxy.hang_seconds = 3
     return_ids = [
-        _received_return(app, "1001", "customer@example.com", {"MUG-STONE": (1, "damaged")}),
-        _received_return(app, "1004", "tanaka@example.com", {"KETTLE-JP": (1, "defective")}),
+        shop_return(app, "1001", {"MUG-STONE": (1, "damaged")}),
+        shop_return(app, "1004", {"KETTLE-JP": (1, "defective")}),
     ]
     with app.app_context():
         proxy.mode = mode
@@ -331,19 +277,17 @@ def test_outages_end_with_every_refund_made_once(make_shop_app, proxy, mode):
                 # Stripe did refund: the lookup by our id in the metadata finds it.
                 assert settle_from_stripe(refund) and refund.status == "succeeded"
             assert ret.status == "refunded"
-    for number, email, amount in (
-        ("1001", "customer@example.com", 1450),
-        ("1004", "tanaka@example.com", 12800),
+    for number, amount in (
+        ("1001", 1450),
+        ("1004", 12800),
     ):
-        refunds, _ = _refunds_at_stripe(app, number, email)
+        refunds, _ = _refunds_at_stripe(app, number)
         assert [r.amount for r in refunds] == [amount]
 
 
 def test_an_answer_lost_after_stripe_refunded_is_found_by_metadata(shop_app):
     """Stripe made the refund but we never heard: reconcile finds it, nothing is repeated."""
-    return_id = _received_return(
-        shop_app, "1001", "customer@example.com", {"MUG-STONE": (1, "damaged")}
-    )
+    return_id = shop_return(shop_app, "1001", {"MUG-STONE": (1, "damaged")})
     with shop_app.app_context():
         ret = _load(shop_app, return_id)
         refund = issue_refund(ret, 1450, ADMIN)
@@ -364,17 +308,16 @@ def test_an_answer_lost_after_stripe_refunded_is_found_by_metadata(shop_app):
         assert settle_from_stripe(refund) is True
         assert refund.status == "succeeded" and refund.stripe_refund_id.startswith("re_")
         assert ret.status == "refunded"
-    refunds, _ = _refunds_at_stripe(shop_app, "1001", "customer@example.com")
+    refunds, _ = _refunds_at_stripe(shop_app, "1001")
     assert len(refunds) == 1
 
 
 def test_twenty_simultaneous_refunds_make_one(make_shop_app):
     # Twenty requests at once need twenty connections (the default pool holds 15).
     app = make_shop_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 25})
-    return_id = _received_return(
+    return_id = shop_return(
         app,
         "1001",
-        "customer@example.com",
         {"TSHIRT-BLU-M": (2, "size_fit"), "MUG-STONE": (1, "damaged")},
     )
     start = threading.Barrier(20, timeout=30)
@@ -402,7 +345,7 @@ def test_twenty_simultaneous_refunds_make_one(make_shop_app):
     # Everyone else is told plainly why not; nobody sees a database error.
     assert all(o.startswith("refused: ") for o in outcomes if o != "succeeded"), outcomes
     assert len(outcomes) == 20
-    refunds, _ = _refunds_at_stripe(app, "1001", "customer@example.com")
+    refunds, _ = _refunds_at_stripe(app, "1001")
     assert [r.amount for r in refunds] == [6448]
     with app.app_context():
         assert [r.status for r in _load(app, return_id).refunds] == ["succeeded"]
@@ -419,7 +362,7 @@ def test_stripe_refusals_are_told_plainly_and_the_next_attempt_is_free(
     make_shop_app, proxy, mode, message
 ):
     app = make_shop_app(RETURNS_STRIPE_API_BASE=proxy.api_base)
-    return_id = _received_return(app, "1001", "customer@example.com", {"MUG-STONE": (1, "damaged")})
+    return_id = shop_return(app, "1001", {"MUG-STONE": (1, "damaged")})
     with app.app_context():
         ret = _load(app, return_id)
         proxy.mode = mode
@@ -432,7 +375,7 @@ def test_stripe_refusals_are_told_plainly_and_the_next_attempt_is_free(
         proxy.mode = "pass"
         again = issue_refund(ret, 1450, ADMIN)
         assert (again.attempt, again.status) == (2, "succeeded")
-    refunds, _ = _refunds_at_stripe(app, "1001", "customer@example.com")
+    refunds, _ = _refunds_at_stripe(app, "1001")
     assert [r.amount for r in refunds] == [1450]
 
 
@@ -440,9 +383,7 @@ def test_a_charge_id_as_payment_reference(shop_app):
     """Hosts that keep the charge id (``ch_...``) rather than the PaymentIntent refund too."""
     from example_shop.models import ShopOrder, db
 
-    return_id = _received_return(
-        shop_app, "1001", "customer@example.com", {"MUG-STONE": (1, "damaged")}
-    )
+    return_id = shop_return(shop_app, "1001", {"MUG-STONE": (1, "damaged")})
     with shop_app.app_context():
         order = db.session.scalar(sa.select(ShopOrder).filter_by(number="1001"))
         intent = stripe_client(shop_app).v1.payment_intents.retrieve(order.payment_intent_id)
@@ -466,7 +407,7 @@ def test_a_webhook_that_arrives_before_our_answer_is_recorded_once(shop_app, mon
     from flask_returns.refunds import issue as refunds_module
 
     app = shop_app
-    return_id = _received_return(app, "1001", "customer@example.com", {"MUG-STONE": (1, "damaged")})
+    return_id = shop_return(app, "1001", {"MUG-STONE": (1, "damaged")})
     real = refunds_module.stripe_payments.create_refund
 
     def create_then_webhook(payment, amount, **kw):

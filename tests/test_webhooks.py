@@ -14,7 +14,9 @@ from example_shop.payments import stripe_client
 from flask_returns import signals
 from flask_returns.models import Refund, StripeEvent
 
-from .test_refunds import ADMIN, _load, _received_return
+from .demo import BUYERS
+from .factories import shop_return
+from .test_refunds import ADMIN, _load
 
 SECRET = "whsec_test_returns"
 URL = "/returns/stripe/webhook"
@@ -27,7 +29,7 @@ def app(make_shop_app):
 
 def _pending_refund_made_at_stripe(app) -> tuple[int, dict]:
     """Our pending Refund row, and the refund Stripe made for it (as its JSON)."""
-    return_id = _received_return(app, "1001", "customer@example.com", {"MUG-STONE": (1, "damaged")})
+    return_id = shop_return(app, "1001", {"MUG-STONE": (1, "damaged")})
     with app.app_context():
         session = app.extensions["returns"].session
         ret = _load(app, return_id)
@@ -43,7 +45,7 @@ def _pending_refund_made_at_stripe(app) -> tuple[int, dict]:
         )
         session.add(refund)
         session.commit()
-        order = ShopOrders().find_order("1001", "customer@example.com")
+        order = ShopOrders().find_order("1001", BUYERS["1001"])
         made = stripe_client(app).v1.refunds.create(
             params={
                 "payment_intent": order.payment_reference,
@@ -176,13 +178,14 @@ def test_forged_and_stale_events_are_refused(app, how):
     assert _refund_status(app, refund_id) == ("pending", "received")
 
 
-def test_unknown_events_are_acknowledged_and_ignored(app):
+def test_unknown_events_are_acknowledged_and_ignored(make_unpaid_shop_app):
+    app = make_unpaid_shop_app(RETURNS_STRIPE_WEBHOOK_SECRET=SECRET)
     response = _post(app.test_client(), _event("customer.created", {"id": "cus_1"}))
     assert response.status_code == 200 and response.json["outcome"] == "ignored"
 
 
-def test_without_a_secret_every_event_is_refused(make_shop_app):
-    app = make_shop_app()
+def test_without_a_secret_every_event_is_refused(make_unpaid_shop_app):
+    app = make_unpaid_shop_app()
     event = _event("refund.updated", {"id": "re_1"})
     assert _post(app.test_client(), event).status_code == 400
 

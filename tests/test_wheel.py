@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -46,8 +47,13 @@ HOST_APP = textwrap.dedent(
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    # Built with the locked setuptools: a new release of the build backend cannot
+    # change what this test sees.
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+        [
+            *(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation"),
+            *("-q", "-w", str(out), str(ROOT)),
+        ],
         check=True,
     )
     (built,) = out.glob("flask_returns-*.whl")
@@ -72,7 +78,11 @@ def test_wheel_carries_templates_static_catalogs_and_migrations(wheel: Path):
 def test_fresh_venv_installs_migrates_and_serves(wheel: Path, tmp_path: Path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
+    # The dependencies at the versions the suite passed with (the lock, without its
+    # hashes, as constraints): what a shop gets is tested, not tomorrow's releases.
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text(_pins(ROOT / "requirements" / "test.txt"))
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "-c", str(constraints)]
     subprocess.run([*pip, str(wheel)], check=True)
 
     site = tmp_path / "site"
@@ -113,3 +123,9 @@ def test_fresh_venv_installs_migrates_and_serves(wheel: Path, tmp_path: Path):
     finally:
         server.terminate()
         server.communicate(timeout=10)
+
+
+def _pins(lock: Path) -> str:
+    """``name==version`` lines of the lock (pip takes no hashes in a constraints file)."""
+    pins = re.findall(r"^([A-Za-z0-9._-]+==[^\s;\\]+)", lock.read_text(), flags=re.M)
+    return "\n".join(pins) + "\n"

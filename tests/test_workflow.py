@@ -25,7 +25,8 @@ from flask_returns.workflow import (
     settle_refund,
 )
 
-from .hosts import make_host, make_order
+from .factories import make_return
+from .hosts import make_order
 
 ADMIN = Actor.admin("7")
 CUSTOMER = Actor.customer("buyer@example.com")
@@ -62,14 +63,9 @@ ALLOWED = {
 ALL_PAIRS = list(itertools.product([s.value for s in ReturnStatus], STEPS))
 
 
-def _new_return(db_session, memory_orders, lines=None) -> ReturnRequest:
-    order = memory_orders.get_order("9001")
-    ret = request_return(
-        order,
-        lines or [LineRequest("L1", 2, "not_as_described"), LineRequest("L2", 1, "size_fit")],
-        CUSTOMER,
-        locale="pl",
-    )
+def _new_return(db_session, memory_orders) -> ReturnRequest:
+    lines = {"L1": (2, "not_as_described"), "L2": (1, "size_fit")}
+    ret = make_return(memory_orders.get_order("9001"), lines, locale="pl")
     db_session.flush()
     return ret
 
@@ -121,17 +117,14 @@ def test_refund_before_receipt_when_an_admin_overrode_the_policy(db_session, mem
     assert ret.status == "refunded"
 
 
-def test_refund_after_authorization_when_the_shop_refunds_early(_schema_ready):
-    app = make_host(_schema_ready, RETURNS_REFUND_TIMING="authorization")
-    db = app.extensions["test_db"]
+def test_refund_after_authorization_when_the_shop_refunds_early(make_host_app):
+    app = make_host_app(RETURNS_REFUND_TIMING="authorization")
     with app.app_context():
         order = app.extensions["returns"].orders.get_order("9001")
         ret = request_return(order, [LineRequest("L2", 1, "other")], CUSTOMER, locale="en")
         authorize_return(ret, ADMIN)
         mark_refunded(ret, ADMIN)
         assert ret.status == "refunded"
-        db.session.rollback()
-        db.engine.dispose()
 
 
 def test_request_records_history_and_rma(db_session, memory_orders):

@@ -14,7 +14,8 @@ from typing import Any
 
 from ..errors import ConfigurationError
 from .checks import MAIL_KINDS, SECURITY_DEFAULT_PORTS, Setting
-from .table import DEFAULT_REASONS, SETTINGS, shipped_locales
+from .defaults import DEFAULT_REASONS, shipped_locales
+from .table import SETTINGS
 
 __all__ = [
     "DEFAULT_REASONS",

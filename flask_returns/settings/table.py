@@ -7,28 +7,9 @@ the README's settings table is tested against it, and nothing else reads a
 
 from __future__ import annotations
 
-from ..paths import translations_folder
 from . import checks
 from .checks import Setting
-
-DEFAULT_REASONS = (
-    "damaged",
-    "defective",
-    "wrong_item",
-    "not_as_described",
-    "size_fit",
-    "changed_mind",
-    "arrived_late",
-    "other",
-)
-
-
-def shipped_locales() -> tuple[str, ...]:
-    """English, then every language this package has a compiled catalog for."""
-    folder = translations_folder()
-    found = sorted(p.parent.parent.name for p in folder.glob("*/LC_MESSAGES/flask_returns.mo"))
-    return ("en", *(code for code in found if code != "en"))
-
+from .defaults import DEFAULT_REASONS, shipped_locales
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
@@ -151,7 +132,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "RETURNS_RETURN_SHIPPING_COST",
         {},
-        "What return shipping costs the customer, per currency in minor units, e.g. "
+        "What return shipping costs the customer, per currency in Stripe's units, e.g. "
         '`{"EUR": 495}`.',
         checks.amounts_by_currency,
     ),
