@@ -29,6 +29,7 @@ CUSTOMERS = [
     ),
     ("kunde@example.com", "Jürgen Groß", "de", "Hauptstraße 12", "10115", "Berlin", "DE", False),
     ("tanaka@example.com", "Tanaka Yui", "en", "1-2-3 Shibuya", "150-0002", "Tokyo", "JP", False),
+    ("eszter@example.com", "Kovács Eszter", "hu", "Váci utca 12.", "1052", "Budapest", "HU", False),
     ("admin@example.com", "Shop Admin", "en", "", "", "", "", True),
 ]
 
@@ -46,6 +47,7 @@ PRODUCTS = [
     ("SNEAKER-42", "Canvas sneakers, size 42", "shoes", True, ""),
     ("KETTLE-JP", "Cast-iron kettle", "home", True, ""),
     ("GIFT-CARD", "Gift card", "gift", False, "Gift cards cannot be returned."),
+    ("ESPRESSO-1", "Espresso machine", "home", True, ""),
 ]
 
 
@@ -57,7 +59,9 @@ class DemoOrder:
     placed_days_ago: int
     delivered_days_ago: int | None
     shipping: int
-    lines: tuple[tuple[str, int, int], ...]  # sku, quantity, unit amount in minor units
+    # sku, quantity, unit amount: integers in Stripe's units for the currency, the
+    # same ones the PaymentIntent is charged in (cents; yen; fillér for forints).
+    lines: tuple[tuple[str, int, int], ...]
 
 
 ORDERS = [
@@ -95,6 +99,16 @@ ORDERS = [
     ),
     # Not delivered yet: the window counts from the order date.
     DemoOrder("1005", "kunde@example.com", "EUR", 2, None, 499, (("MUG-STONE", 4, 1450),)),
+    # Forints: Stripe counts them in fillér, so 24 990 Ft is 2499000 (shown as 24 990 Ft).
+    DemoOrder(
+        "1006",
+        "eszter@example.com",
+        "HUF",
+        7,
+        4,
+        149000,
+        (("ESPRESSO-1", 1, 2499000), ("MUG-STONE", 2, 450000)),
+    ),
 ]
 
 

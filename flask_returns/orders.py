@@ -6,10 +6,15 @@ The module never reads the host's order tables; a host implements
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
+
+from .money import amount_step, is_stripe_currency, is_valid_amount
+
+log = logging.getLogger("flask_returns.orders")
 
 
 def normalize_email(email: str) -> str:
@@ -41,7 +46,11 @@ class Address:
 
 @dataclass(frozen=True)
 class OrderLine:
-    """One line of an order. ``unit_amount`` is in minor units of ``currency``."""
+    """One line of an order.
+
+    ``unit_amount`` is an integer in Stripe's units for ``currency``: what the shop
+    charged Stripe for one unit (24 990 Ft is ``2499000``, ¥1,235 is ``1235``).
+    """
 
     id: str
     sku: str
@@ -71,6 +80,7 @@ class Order:
     locale: str | None = None
     # A Stripe PaymentIntent (``pi_...``) or Charge (``ch_...``) id.
     payment_reference: str | None = None
+    # In Stripe's units for ``currency``, like every amount (see flask_returns.money).
     shipping_amount: int = 0
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -100,3 +110,43 @@ class SalesSource(Protocol):
     def units_sold(self, since: datetime, until: datetime) -> Mapping[str, int]:
         """Units sold per SKU in orders placed from ``since`` up to (not including)
         ``until``, both aware UTC datetimes; SKUs not sold may be left out."""
+
+
+def amount_problem(order: Order) -> str | None:
+    """Why Stripe could not have charged ``order``'s amounts, naming the line; or None.
+
+    Checked where an order enters the module (the return form, a new return, a
+    refund), so that nothing is ever refunded on an amount that was a guess.
+    """
+    if not is_stripe_currency(order.currency):
+        return f"order {order.number}: Stripe does not charge in {order.currency!r}"
+    checks = [("shipping", order.shipping_amount)]
+    checks += [(f"line {line.id}", line.unit_amount) for line in order.lines]
+    for what, amount in checks:
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+            return f"order {order.number}, {what}: {amount!r} is not an amount in Stripe's units"
+        if not is_valid_amount(amount, order.currency):
+            return (
+                f"order {order.number}, {what}: Stripe could not have charged {amount} "
+                f"{order.currency} (amounts are multiples of {amount_step(order.currency)})"
+            )
+    for line in order.lines:
+        if line.currency != order.currency:
+            return (
+                f"order {order.number}, line {line.id}: {line.currency} in a {order.currency} order"
+            )
+    return None
+
+
+_reported: dict[str, None] = {}
+
+
+def report_amount_problem(order: Order) -> str | None:
+    """:func:`amount_problem`, logged once per order (a page may ask on every visit)."""
+    problem = amount_problem(order)
+    if problem is not None and order.reference not in _reported:
+        if len(_reported) > 1024:
+            _reported.clear()
+        _reported[order.reference] = None
+        log.error("flask-returns cannot take this order: %s", problem)
+    return problem

@@ -13,10 +13,6 @@ from flask_returns.models import ReturnRequest
 from flask_returns.views.admin.forms import format_major, parse_major
 
 from .admin_helpers import (
-    KETTLE,
-    MUG,
-    SHIRT,
-    SNEAKERS,
     admin_client,
     authorize_all,
     detail,
@@ -27,6 +23,7 @@ from .admin_helpers import (
     receive_all,
     sign_in,
 )
+from .demo import ADMIN_EMAIL, BUYERS, KETTLE, MUG, SHIRT, SNEAKERS
 
 NEXT = re.compile(r'<a href="([^"]+)" rel="next">')
 ROW_RMA = re.compile(r'name="rma" value="(R-[0-9A-Z-]+)"')
@@ -54,11 +51,11 @@ def _set_created(app, rma: str, when: datetime) -> None:
 # --------------------------------------------------------------------------- queue
 
 
-def test_queue_counts_per_status_and_shows_open_returns_oldest_first(shop_app):
-    first, _ = open_return(shop_app, "1001", {SHIRT: (1, "size_fit")})
-    second, _ = open_return(shop_app, "1003", {SNEAKERS: (1, "size_fit")})
-    third, _ = open_return(shop_app, "1004", {KETTLE: (1, "changed_mind")})
-    admin = admin_client(shop_app)
+def test_queue_counts_per_status_and_shows_open_returns_oldest_first(unpaid_shop_app):
+    first, _ = open_return(unpaid_shop_app, "1001", {SHIRT: (1, "size_fit")})
+    second, _ = open_return(unpaid_shop_app, "1003", {SNEAKERS: (1, "size_fit")})
+    third, _ = open_return(unpaid_shop_app, "1004", {KETTLE: (1, "changed_mind")})
+    admin = admin_client(unpaid_shop_app)
     assert post_action(admin, third, "reject", {"rejection_reason": "Used"}).status_code == 302
     page = queue(admin)
     counts = dict(re.findall(r">(\w+) <strong>(\d+)</strong>", page))
@@ -75,22 +72,24 @@ def test_queue_counts_per_status_and_shows_open_returns_oldest_first(shop_app):
     assert listed(queue(admin, "?status=rejected&status=requested")) == [first, second, third]
 
 
-def test_counts_stop_at_a_cap_so_a_long_history_costs_nothing(shop_app, monkeypatch):
+def test_counts_stop_at_a_cap_so_a_long_history_costs_nothing(unpaid_shop_app, monkeypatch):
     monkeypatch.setattr("flask_returns.reports.queue.COUNT_CAP", 1)
     for lines in ({SHIRT: (1, "size_fit")}, {MUG: (1, "size_fit")}):
-        open_return(shop_app, "1001", lines)
-    page = queue(admin_client(shop_app))
+        open_return(unpaid_shop_app, "1001", lines)
+    page = queue(admin_client(unpaid_shop_app))
     assert "Requested <strong>1+</strong>" in page
     assert "Authorized <strong>0</strong>" in page
     assert len(listed(page)) == 2  # the list itself is not capped
 
 
-def test_queue_filters_by_reason_age_currency_and_search(shop_app):
-    shirt, _ = open_return(shop_app, "1001", {SHIRT: (1, "size_fit")})
-    mug, _ = open_return(shop_app, "1001", {MUG: (1, "changed_mind"), SHIRT: (1, "size_fit")})
-    kettle, _ = open_return(shop_app, "1004", {KETTLE: (1, "defective")}, photo=True)
-    _set_created(shop_app, shirt, datetime.now(UTC) - timedelta(days=10))
-    admin = admin_client(shop_app)
+def test_queue_filters_by_reason_age_currency_and_search(unpaid_shop_app):
+    shirt, _ = open_return(unpaid_shop_app, "1001", {SHIRT: (1, "size_fit")})
+    mug, _ = open_return(
+        unpaid_shop_app, "1001", {MUG: (1, "changed_mind"), SHIRT: (1, "size_fit")}
+    )
+    kettle, _ = open_return(unpaid_shop_app, "1004", {KETTLE: (1, "defective")}, photo=True)
+    _set_created(unpaid_shop_app, shirt, datetime.now(UTC) - timedelta(days=10))
+    admin = admin_client(unpaid_shop_app)
     assert listed(queue(admin)) == [shirt, mug, kettle]
     # Reason: any line of the return has it.
     assert listed(queue(admin, "?reason=changed_mind")) == [mug]
@@ -114,8 +113,8 @@ def test_queue_filters_by_reason_age_currency_and_search(shop_app):
     ]
 
 
-def test_queue_pages_by_keyset_across_equal_timestamps(make_shop_app):
-    app = make_shop_app(RETURNS_ADMIN_PAGE_SIZE=3)
+def test_queue_pages_by_keyset_across_equal_timestamps(make_unpaid_shop_app):
+    app = make_unpaid_shop_app(RETURNS_ADMIN_PAGE_SIZE=3)
     wanted = [
         ("1001", {SHIRT: (1, "size_fit")}),
         ("1001", {SHIRT: (1, "size_fit")}),
@@ -171,18 +170,18 @@ def _captured_queries(app, client, url: str) -> list[tuple[str, object]]:
 
 
 @pytest.mark.parametrize("query", ["", "?status=received", "?reason=size_fit&q=1001"])
-def test_the_queue_reads_the_status_index_and_counts_in_one_query(shop_app, query):
-    first, _ = open_return(shop_app, "1001", {SHIRT: (1, "size_fit")})
-    open_return(shop_app, "1003", {SNEAKERS: (1, "size_fit")})
-    admin = admin_client(shop_app)
-    ret = load(shop_app, first)
+def test_the_queue_reads_the_status_index_and_counts_in_one_query(unpaid_shop_app, query):
+    first, _ = open_return(unpaid_shop_app, "1001", {SHIRT: (1, "size_fit")})
+    open_return(unpaid_shop_app, "1003", {SNEAKERS: (1, "size_fit")})
+    admin = admin_client(unpaid_shop_app)
+    ret = load(unpaid_shop_app, first)
     after = f"after={ret.created_at.isoformat().replace('+', '%2B')},{ret.id}"
     url = f"/returns/admin/{query}{'&' if query else '?'}{after}"
-    seen = _captured_queries(shop_app, admin, url)
+    seen = _captured_queries(unpaid_shop_app, admin, url)
     (counts,) = [(s, p) for s, p in seen if "GROUP BY" in s.upper()]
     (page,) = [(s, p) for s, p in seen if "ORDER BY" in s and "LIMIT" in s]
-    with shop_app.app_context():
-        engine = shop_app.extensions["returns"].db.engine
+    with unpaid_shop_app.app_context():
+        engine = unpaid_shop_app.extensions["returns"].db.engine
         postgres = engine.dialect.name == "postgresql"
         with engine.connect() as conn:
             if postgres:
@@ -205,8 +204,8 @@ def test_the_queue_reads_the_status_index_and_counts_in_one_query(shop_app, quer
 # --------------------------------------------------------------------------- one return
 
 
-def test_detail_shows_order_lines_photos_policy_and_history(make_shop_app):
-    app = make_shop_app(RETURNS_RESTOCKING_FEES={"changed_mind": 10})
+def test_detail_shows_order_lines_photos_policy_and_history(make_unpaid_shop_app):
+    app = make_unpaid_shop_app(RETURNS_RESTOCKING_FEES={"changed_mind": 10})
     rma, _ = open_return(
         app,
         "1001",
@@ -287,7 +286,7 @@ def test_authorize_part_of_a_return(shop_app):
     with shop_app.app_context():
         from example_shop.models import Customer, db
 
-        admin_id = db.session.scalar(db.select(Customer.id).filter_by(email="admin@example.com"))
+        admin_id = db.session.scalar(db.select(Customer.id).filter_by(email=ADMIN_EMAIL))
     assert (event.actor_kind, event.actor_id, event.action) == (
         "admin",
         str(admin_id),
@@ -311,19 +310,21 @@ def test_authorize_part_of_a_return(shop_app):
     assert "so that step no longer applies" in again.get_data(as_text=True)
 
 
-def test_reject_needs_a_reason_the_customer_then_reads(shop_app):
-    rma, status_path = open_return(shop_app, "1003", {SNEAKERS: (1, "size_fit")})
-    admin = admin_client(shop_app)
+def test_reject_needs_a_reason_the_customer_then_reads(unpaid_shop_app):
+    rma, status_path = open_return(unpaid_shop_app, "1003", {SNEAKERS: (1, "size_fit")})
+    admin = admin_client(unpaid_shop_app)
     empty = post_action(admin, rma, "reject", {"rejection_reason": "   "})
     assert empty.status_code == 400
     assert "Write the reason the customer will read." in empty.get_data(as_text=True)
-    assert load(shop_app, rma).status == "requested"
+    assert load(unpaid_shop_app, rma).status == "requested"
     done = post_action(admin, rma, "reject", {"rejection_reason": "Worn <outside>."})
     assert done.status_code == 302
-    ret = load(shop_app, rma)
+    ret = load(unpaid_shop_app, rma)
     assert (ret.status, ret.rejection_reason) == ("rejected", "Worn <outside>.")
     assert "The return is rejected." in admin.get(done.location).get_data(as_text=True)
-    customer_page = shop_app.test_client().get(f"{status_path}?lang=en").get_data(as_text=True)
+    customer_page = (
+        unpaid_shop_app.test_client().get(f"{status_path}?lang=en").get_data(as_text=True)
+    )
     assert "Worn &lt;outside&gt;." in customer_page
 
 
@@ -383,11 +384,11 @@ def test_receive_then_the_history_names_every_step(shop_app):
     assert "Requested → Authorized" in history and "Authorized → Received" in history
 
 
-def test_admin_link_in_the_shop_is_for_admins_only(shop_app):
-    admin = admin_client(shop_app)
+def test_admin_link_in_the_shop_is_for_admins_only(unpaid_shop_app):
+    admin = admin_client(unpaid_shop_app)
     assert 'href="/returns/admin/"' in admin.get("/").get_data(as_text=True)
-    customer = shop_app.test_client()
-    sign_in(customer, "customer@example.com")
+    customer = unpaid_shop_app.test_client()
+    sign_in(customer, BUYERS["1001"])
     assert 'href="/returns/admin/"' not in customer.get("/").get_data(as_text=True)
 
 
@@ -398,15 +399,17 @@ def test_admin_link_in_the_shop_is_for_admins_only(shop_app):
     ("text", "currency", "minor"),
     [
         ("64.48", "EUR", 6448),
-        ("64,48", "EUR", 6448),
         (" 64.4 ", "EUR", 6440),
         ("64", "EUR", 6400),
         ("0.01", "EUR", 1),
+        ("1,234.50", "EUR", 123450),
         ("12800", "JPY", 12800),
-        ("1.005", "KWD", 1005),
+        ("12,800", "JPY", 12800),
+        ("1.010", "KWD", 1010),
     ],
 )
 def test_amounts_are_read_exactly(text, currency, minor):
+    # Outside a request the admin's language is the default, English.
     assert parse_major(text, currency) == (minor, "")
 
 
@@ -415,14 +418,14 @@ def test_amounts_are_read_exactly(text, currency, minor):
     [
         ("", "EUR", "Enter the amount to refund."),
         ("-5", "EUR", "The amount cannot be negative."),
-        ("1e3", "EUR", "Enter the amount as a number, for example 10.50."),
+        ("1e3", "EUR", "Enter the amount as a number, for example 1,234.50."),
         ("NaN", "EUR", "Enter the amount as a number"),
         ("0.1e1", "EUR", "Enter the amount as a number"),
-        ("1,234.50", "EUR", "Enter the amount as a number"),
+        ("64,48", "EUR", "Enter the amount as a number"),  # a comma is not a point in English
         ("12.345", "EUR", "EUR amounts have at most 2 decimal places."),
         ("64.480", "EUR", "EUR amounts have at most 2 decimal places."),
         ("12800.5", "JPY", "JPY amounts have no decimal places."),
-        ("1,234", "JPY", "JPY amounts have no decimal places."),
+        ("1.005", "KWD", "Stripe takes KWD amounts only in steps of 0.010"),
         ("0.00", "EUR", "Enter an amount greater than zero."),
         ("9" * 16, "EUR", "Enter the amount as a number"),
     ],
@@ -434,6 +437,7 @@ def test_amounts_that_are_not_exact_are_refused(text, currency, message):
 
 def test_amounts_are_written_with_the_currencys_digits():
     assert format_major(6448, "EUR") == "64.48"
-    assert format_major(12800, "JPY") == "12800"
-    assert format_major(1005, "KWD") == "1.005"
+    assert format_major(12800, "JPY") == "12,800"
+    assert format_major(1010, "KWD") == "1.010"
     assert format_major(5, "EUR") == "0.05"
+    assert format_major(2499000, "HUF") == "24,990"

@@ -12,10 +12,6 @@ from flask_returns.models import Refund
 from flask_returns.refunds import RefundRefused, Refusal
 
 from .admin_helpers import (
-    KETTLE,
-    MUG,
-    SHIRT,
-    SNEAKERS,
     admin_client,
     authorize_all,
     detail,
@@ -25,6 +21,7 @@ from .admin_helpers import (
     receive_all,
     token_of,
 )
+from .demo import BUYERS, KETTLE, MUG, SHIRT, SNEAKERS
 
 AMOUNT = re.compile(r'name="refund_amount" type="text" value="([^"]*)"')
 
@@ -48,16 +45,10 @@ def _refund_rows(app) -> list[Refund]:
 
 def _stripe_refunds(app, stripe_client, number: str) -> list:
     with app.app_context():
-        order = ShopOrders().find_order(number, load_email(number))
+        order = ShopOrders().find_order(number, BUYERS[number])
     return list(
         stripe_client.v1.refunds.list(params={"payment_intent": order.payment_reference}).data
     )
-
-
-def load_email(number: str) -> str:
-    from .admin_helpers import BUYERS
-
-    return BUYERS[number]
 
 
 def test_refund_the_proposed_amount(shop_app, stripe_client):
@@ -111,12 +102,12 @@ def test_a_refund_above_the_maximum_is_refused_beside_the_field(shop_app, stripe
 def test_less_than_proposed_needs_a_note(shop_app):
     admin = admin_client(shop_app)
     rma = _received(shop_app, admin)
-    bare = post_action(admin, rma, "refund", {"refund_amount": "50,00"})
+    bare = post_action(admin, rma, "refund", {"refund_amount": "50.00"})
     assert bare.status_code == 400
     assert "Say why you refund less than proposed" in bare.get_data(as_text=True)
     assert _refund_rows(shop_app) == []
     done = post_action(
-        admin, rma, "refund", {"refund_amount": "50,00", "refund_note": "Mug chipped by us"}
+        admin, rma, "refund", {"refund_amount": "50.00", "refund_note": "Mug chipped by us"}
     )
     assert done.status_code == 302
     (refund,) = _refund_rows(shop_app)
@@ -132,7 +123,7 @@ def test_yen_and_restocking_fees_are_shown_and_taken(make_shop_app):
     # Everything comes back: 12,800 - 1,280 fee + 3,300 + 800 shipping.
     assert "10 %: -¥1,280" in page
     assert "¥800" in page and "¥15,620" in page
-    assert AMOUNT.search(page).group(1) == "15620"
+    assert AMOUNT.search(page).group(1) == "15,620"
     refused = post_action(admin, rma, "refund", {"refund_amount": "15620.0"})
     assert "JPY amounts have no decimal places." in refused.get_data(as_text=True)
     assert post_action(admin, rma, "refund", {"refund_amount": "15620"}).status_code == 302
@@ -244,11 +235,11 @@ def _results(response) -> dict[str, str]:
     return {rma: re.sub(r"<[^>]+>", "", result).strip() for rma, result in rows}
 
 
-def test_bulk_authorize_goes_on_past_a_return_it_cannot_authorize(shop_app):
-    admin = admin_client(shop_app)
-    first, _ = open_return(shop_app, "1001", {SHIRT: (1, "size_fit")})
-    rejected, _ = open_return(shop_app, "1003", {SNEAKERS: (1, "size_fit")})
-    last, _ = open_return(shop_app, "1004", {KETTLE: (1, "size_fit")})
+def test_bulk_authorize_goes_on_past_a_return_it_cannot_authorize(unpaid_shop_app):
+    admin = admin_client(unpaid_shop_app)
+    first, _ = open_return(unpaid_shop_app, "1001", {SHIRT: (1, "size_fit")})
+    rejected, _ = open_return(unpaid_shop_app, "1003", {SNEAKERS: (1, "size_fit")})
+    last, _ = open_return(unpaid_shop_app, "1004", {KETTLE: (1, "size_fit")})
     assert post_action(admin, rejected, "reject", {"rejection_reason": "Worn"}).status_code == 302
     response = _bulk(admin, "authorize", [first, rejected, last])
     assert response.status_code == 200
@@ -256,19 +247,19 @@ def test_bulk_authorize_goes_on_past_a_return_it_cannot_authorize(shop_app):
     results = _results(response)
     assert results[first] == results[last] == "Done"
     assert results[rejected] == "Not done: It is “Rejected”, so it cannot be authorized."
-    assert [load(shop_app, r).status for r in (first, rejected, last)] == [
+    assert [load(unpaid_shop_app, r).status for r in (first, rejected, last)] == [
         "authorized",
         "rejected",
         "authorized",
     ]
 
 
-def test_bulk_survives_an_unexpected_error_in_one_return(shop_app, monkeypatch):
+def test_bulk_survives_an_unexpected_error_in_one_return(unpaid_shop_app, monkeypatch):
     import flask_returns.views.admin.actions as actions
 
-    admin = admin_client(shop_app)
-    first, _ = open_return(shop_app, "1001", {SHIRT: (1, "size_fit")})
-    broken, _ = open_return(shop_app, "1003", {SNEAKERS: (1, "size_fit")})
+    admin = admin_client(unpaid_shop_app)
+    first, _ = open_return(unpaid_shop_app, "1001", {SHIRT: (1, "size_fit")})
+    broken, _ = open_return(unpaid_shop_app, "1003", {SNEAKERS: (1, "size_fit")})
     real = actions.authorize_return
 
     def flaky(ret, actor, **kwargs):
@@ -281,8 +272,8 @@ def test_bulk_survives_an_unexpected_error_in_one_return(shop_app, monkeypatch):
     assert "1 of 2 done" in response.get_data(as_text=True)
     assert "details are in the server log" in _results(response)[broken]
     # The broken return's half-made change was rolled back; the other one stands.
-    assert load(shop_app, first).status == "authorized"
-    assert load(shop_app, broken).status == "requested"
+    assert load(unpaid_shop_app, first).status == "authorized"
+    assert load(unpaid_shop_app, broken).status == "requested"
 
 
 def test_bulk_refund_pays_each_proposal_and_reports_the_rest(shop_app):
@@ -376,8 +367,8 @@ def test_bulk_refund_survives_an_unexpected_error_in_one_return(shop_app, monkey
 
 
 @pytest.mark.parametrize("chosen", [[], ["R-0000-0000"]])
-def test_bulk_with_nothing_or_nonsense_chosen(shop_app, chosen):
-    response = _bulk(admin_client(shop_app), "authorize", chosen)
+def test_bulk_with_nothing_or_nonsense_chosen(unpaid_shop_app, chosen):
+    response = _bulk(admin_client(unpaid_shop_app), "authorize", chosen)
     if not chosen:
         assert response.status_code == 400
         assert "Choose at least one return first." in response.get_data(as_text=True)
@@ -439,7 +430,7 @@ def test_twenty_admins_clicking_refund_at_once_make_one_refund(make_shop_app):
     assert len(codes) == 20 and 500 not in codes, codes
     assert [(r.amount, r.status) for r in load(app, rma).refunds] == [(6448, "succeeded")]
     with app.app_context():
-        order = ShopOrders().find_order("1001", "customer@example.com")
+        order = ShopOrders().find_order("1001", BUYERS["1001"])
         listed = (
             stripe_client(app)
             .v1.refunds.list(params={"payment_intent": order.payment_reference})

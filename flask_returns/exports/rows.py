@@ -137,7 +137,7 @@ TOTAL_COLUMNS = ("currency", "status", "refunds", "amount", "amount_minor")
 
 @dataclass
 class Totals:
-    """Refunds counted and summed per currency and status, in minor units (exact).
+    """Refunds counted and summed per currency and status, in Stripe's units (exact).
 
     Per status, because a total that adds failed attempts to money paid out would
     be wrong; finance reads the ``succeeded`` rows as what was refunded.

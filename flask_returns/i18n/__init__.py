@@ -9,7 +9,14 @@ money and dates the reader's way.
 from __future__ import annotations
 
 from .domain import PageMessages, catalog, gettext, lazy_gettext, ngettext, page_messages
-from .formatting import format_date, format_money, format_when
+from .formatting import (
+    AmountUnreadable,
+    format_amount_input,
+    format_date,
+    format_money,
+    format_when,
+    read_amount,
+)
 from .locale import (
     DOMAIN,
     RTL_LANGUAGES,
@@ -29,6 +36,7 @@ __all__ = [
     "DOMAIN",
     "REASON_LABELS",
     "RTL_LANGUAGES",
+    "AmountUnreadable",
     "PageMessages",
     "_",
     "action_label",
@@ -37,6 +45,7 @@ __all__ = [
     "catalog",
     "current_locale",
     "current_locale_code",
+    "format_amount_input",
     "format_date",
     "format_money",
     "format_when",
@@ -45,6 +54,7 @@ __all__ = [
     "match_locale",
     "ngettext",
     "page_messages",
+    "read_amount",
     "reason_label",
     "status_labels",
     "supported_locales",

@@ -33,7 +33,7 @@ class ReasonRule:
 class AutoAuthorization:
     """Returns a person need not look at: small, and for reasons that need no check.
 
-    ``max_total`` maps a currency to the largest total (minor units) authorized
+    ``max_total`` maps a currency to the largest total (in Stripe's units) authorized
     without a person; a currency not named is never auto-authorized.
     """
 
@@ -57,7 +57,7 @@ def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
 
 @dataclass(frozen=True)
 class ReturnPolicy:
-    """Every rule a return is held to. Amounts are integer minor units per currency."""
+    """Every rule a return is held to. Amounts are integers in Stripe's units, per currency."""
 
     window_days: int = 30
     # Windows per product category win over those per country, which win over the default.

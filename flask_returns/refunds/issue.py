@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ..models import EventAction, Refund, RefundStatus, ReturnRequest
-from ..orders import Order
+from ..orders import Order, report_amount_problem
 from ..payments import stripe as stripe_payments
 from ..state import get_state
 from ..workflow import Actor, record_event
@@ -77,6 +77,9 @@ def issue_refund(
     order = get_state().orders.get_order(ret.order_reference)
     if order is None or not order.payment_reference:
         raise RefundRefused(Refusal.NO_PAYMENT)
+    problem = report_amount_problem(order)
+    if problem is not None:
+        raise RefundRefused(Refusal.ORDER_AMOUNTS, problem=problem)
     remaining = _lock_and_settle(ret, order.payment_reference)
     try:
         proposal = _allowed(ret, order, remaining, overriding=bool(override_reason.strip()))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..models import RefundStatus, ReturnRequest, ReturnStatus
+from ..money import round_down
 from ..orders import Order
 from ..payments import stripe as stripe_payments
 from ..state import get_state
@@ -52,6 +53,9 @@ class RefundProposal:
     # Authorized, goods not back, and the policy refunds on receipt: only an
     # override can refund it now.
     before_receipt: bool = False
+    # Kept back because Stripe takes no smaller step in this currency (whole
+    # krónur, dinars ending in 0): the total is rounded down, never up.
+    rounding: int = 0
 
     @property
     def can_override(self) -> bool:
@@ -134,6 +138,8 @@ def policy_amount(ret: ReturnRequest, order: Order | None) -> RefundProposal:
         # Never more than what is left, so a refund is never negative.
         return_shipping = min(policy.return_shipping_cost.get(ret.currency, 0), items - fee)
     counted = sum(r.amount for r in ret.refunds if r.status in COUNTED)
+    exact = items - fee + shipping - return_shipping
+    total = round_down(exact, ret.currency)
     return RefundProposal(
         currency=ret.currency,
         lines=tuple(lines),
@@ -141,13 +147,16 @@ def policy_amount(ret: ReturnRequest, order: Order | None) -> RefundProposal:
         restocking_fee=fee,
         shipping=shipping,
         return_shipping=return_shipping,
-        total=items - fee + shipping - return_shipping,
-        without_deductions=full_items + _whole_order_shipping(ret, order, full_units),
+        total=total,
+        without_deductions=round_down(
+            full_items + _whole_order_shipping(ret, order, full_units), ret.currency
+        ),
         already_refunded=counted,
         payment_remaining=None,
         maximum=0,
         override_maximum=0,
         before_receipt=before_receipt(ret),
+        rounding=exact - total,
     )
 
 
@@ -163,8 +172,11 @@ def _whole_order_shipping(ret: ReturnRequest, order: Order | None, units: dict[i
 def capped(proposal: RefundProposal, remaining: int | None) -> RefundProposal:
     """``proposal`` with its maxima: never more than the payment still holds."""
     held = remaining if remaining is not None else 0
-    maximum = max(0, min(proposal.total - proposal.already_refunded, held))
-    override = max(0, min(proposal.without_deductions - proposal.already_refunded, held))
+    currency = proposal.currency
+    maximum = round_down(max(0, min(proposal.total - proposal.already_refunded, held)), currency)
+    override = round_down(
+        max(0, min(proposal.without_deductions - proposal.already_refunded, held)), currency
+    )
     return replace(
         proposal,
         payment_remaining=remaining,

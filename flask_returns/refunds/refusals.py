@@ -20,6 +20,7 @@ from ..i18n import gettext as _
 class Refusal(enum.StrEnum):
     AMOUNT_NOT_POSITIVE = "amount_not_positive"
     NO_PAYMENT = "no_payment"
+    ORDER_AMOUNTS = "order_amounts"
     STRIPE_UNREACHABLE = "stripe_unreachable"
     WRONG_STATUS = "wrong_status"
     EARLIER_REFUND_OPEN = "earlier_refund_open"
@@ -64,6 +65,11 @@ def _money(params: dict[str, Any]) -> str:
 _WORDS: dict[Refusal, Callable[[dict[str, Any]], str]] = {
     Refusal.AMOUNT_NOT_POSITIVE: lambda p: _("Enter an amount greater than zero."),
     Refusal.NO_PAYMENT: lambda p: _("The order has no payment to refund."),
+    Refusal.ORDER_AMOUNTS: lambda p: _(
+        "The shop's order data has an amount Stripe could not have charged, so nothing "
+        "was refunded: %(problem)s",
+        problem=p["problem"],
+    ),
     Refusal.STRIPE_UNREACHABLE: lambda p: _(
         "Stripe could not be reached to check the payment, so no refund "
         "was made. Try again in a few minutes."

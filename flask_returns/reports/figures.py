@@ -105,7 +105,7 @@ class ProductUnits:
 
 @dataclass(frozen=True)
 class RefundTotal:
-    """Money refunded in one currency, in minor units; currencies are never added up."""
+    """Money refunded in one currency, in Stripe's units; currencies are never added up."""
 
     currency: str
     amount: int

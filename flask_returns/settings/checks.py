@@ -61,7 +61,7 @@ def amounts_by_currency(key: str, value: Any) -> dict[str, int]:
         isinstance(k, str) and _CURRENCY.fullmatch(k) and _whole(v) for k, v in value.items()
     ):
         raise ConfigurationError(
-            f"{key} must map currency codes to whole minor units, e.g. {{'EUR': 495}}, "
+            f"{key} must map currency codes to amounts in Stripe's units, e.g. {{'EUR': 495}}, "
             f"got {value!r}"
         )
     return dict(value)

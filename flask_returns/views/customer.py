@@ -15,7 +15,7 @@ from ..i18n import current_locale, reason_label
 from ..i18n import gettext as _
 from ..links import status_url
 from ..models import ReturnRequest, ReturnStatus, utcnow
-from ..orders import Order, normalize_email
+from ..orders import Order, normalize_email, report_amount_problem
 from ..page_parts import cost_hints, reason_options
 from ..policy import Eligibility, assess_order, claimed_quantities
 from ..state import ReturnsState, get_state
@@ -77,6 +77,13 @@ def new_return() -> str | Response | tuple[str, int]:
     order = _order_from_session()
     if order is None:
         return redirect(url_for("returns.start"))
+    if report_amount_problem(order) is not None:
+        # The shop's data is wrong, not the customer: say so plainly, refund nothing.
+        message = _(
+            "This order cannot be returned online right now. Please contact us and "
+            "we will sort it out."
+        )
+        return render_page("returns/message.html", message=message), 409
     state = get_state()
     eligibility = _assess(order)
     form = ReturnRequestForm()

@@ -52,5 +52,3 @@ class LineReceipt:
     quantity: int
     condition: str = ""
     resellable: bool = True
-
-

@@ -63,4 +63,3 @@ def settle_refund(
     elif status == R.FAILED:
         signals.refund_failed.send(ret, actor=actor, refund=refund)
     return True
-

@@ -26,7 +26,7 @@ from ..models import (
     ReturnStatus,
     utcnow,
 )
-from ..orders import Order, normalize_email
+from ..orders import Order, normalize_email, report_amount_problem
 from ..policy import claimed_quantities
 from ..state import get_state
 from .inputs import Actor, LineReceipt, LineRequest
@@ -153,6 +153,9 @@ def request_return(
     """Open a return for ``order``. Raises :class:`InvalidReturn` on impossible lines."""
     if not lines:
         raise InvalidReturn("choose at least one line")
+    problem = report_amount_problem(order)
+    if problem is not None:
+        raise InvalidReturn(problem)
     session = _session()
     policy = get_state().policy
     claimed = claimed_quantities(order.reference, session)
@@ -328,5 +331,3 @@ def mark_refunded(
         raise IllegalTransition(ret.rma, ret.status, S.REFUNDED)
     _move(ret, S.REFUNDED, actor, A.REFUNDED, details)
     signals.return_refunded.send(ret, actor=actor)
-
-

@@ -12,6 +12,12 @@ Modes for ``POST /v1/refunds`` (every other request passes through):
   ``charge_already_refunded``), without forwarding. localstripe never refuses a
   refund, so these two answers are written here in Stripe's documented shape.
 
+With ``amount_rules`` on, the proxy also refuses what Stripe's currency page says
+Stripe refuses and localstripe takes: a PaymentIntent or refund amount in ISK or
+UGX not divisible by 100, or in a three-decimal currency (BHD, JOD, KWD, OMR, TND)
+not ending in 0. The answer is Stripe's documented error shape (400,
+``invalid_request_error`` on ``amount``), and nothing is forwarded.
+
 localstripe keeps no idempotency keys; real Stripe does (for 24 hours). So that a
 retry by the SDK behaves as it would against Stripe, the proxy replays the first
 upstream answer for a repeated ``Idempotency-Key`` instead of forwarding again.
@@ -20,10 +26,11 @@ upstream answer for a repeated ``Idempotency-Key`` instead of forwarding again.
 from __future__ import annotations
 
 import http.client
+import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from example_shop.local_stripe import free_port
 
@@ -42,9 +49,27 @@ CANNED = {
 }
 
 
+# Stripe's steps per currency, from its "Special cases" and "Three-decimal currencies".
+AMOUNT_STEPS = {"ISK": 100, "UGX": 100, **dict.fromkeys(("BHD", "JOD", "KWD", "OMR", "TND"), 10)}
+
+
+def amount_refusal(currency: str, amount: int) -> bytes | None:
+    """Stripe's answer to an amount it does not take in ``currency``, or None."""
+    step = AMOUNT_STEPS.get(currency.upper(), 1)
+    if amount % step == 0:
+        return None
+    message = f"Invalid amount. Amounts in {currency.lower()} must be evenly divisible by {step}."
+    error = {"type": "invalid_request_error", "param": "amount", "message": message}
+    return json.dumps({"error": error}).encode()
+
+
 class StripeProxy:
-    def __init__(self, upstream: str) -> None:
+    def __init__(self, upstream: str, *, amount_rules: bool = False) -> None:
         self.upstream = urlsplit(upstream)
+        self.amount_rules = amount_rules
+        self.refused_amounts: list[tuple[str, int]] = []
+        # PaymentIntent id -> currency, learnt from the intents created through here.
+        self._currencies: dict[str, str] = {}
         self.mode = "pass"
         self.hang_seconds = 5.0
         self.forwarded_refunds = 0
@@ -66,6 +91,15 @@ class StripeProxy:
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                refused = proxy._refused(self.path, body)
+                if refused is not None:
+                    self._send(400, [("Content-Type", "application/json")], refused)
+                    return
+                if self.path.startswith("/v1/payment_intents") and self.path.count("/") == 2:
+                    answer = proxy._forward(self, body)
+                    proxy._learn_currency(answer[2])
+                    self._send(*answer)
+                    return
                 if not self.path.startswith("/v1/refunds"):
                     proxy._relay(self, body)
                     return
@@ -122,6 +156,28 @@ class StripeProxy:
         answer = (response.status, response.getheaders(), response.read())
         conn.close()
         return answer
+
+    def _refused(self, path: str, body: bytes) -> bytes | None:
+        if not self.amount_rules or not path.startswith(("/v1/refunds", "/v1/payment_intents")):
+            return None
+        form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+        if "amount" not in form:
+            return None
+        currency = form.get("currency") or self._currencies.get(form.get("payment_intent", ""))
+        if not currency:
+            return None
+        refusal = amount_refusal(currency, int(form["amount"]))
+        if refusal is not None:
+            self.refused_amounts.append((currency.upper(), int(form["amount"])))
+        return refusal
+
+    def _learn_currency(self, body: bytes) -> None:
+        try:
+            intent = json.loads(body)
+        except ValueError:
+            return
+        if isinstance(intent, dict) and intent.get("id") and intent.get("currency"):
+            self._currencies[intent["id"]] = str(intent["currency"])
 
     def _relay(self, handler, body: bytes) -> None:  # type: ignore[no-untyped-def]
         handler._send(*self._forward(handler, body))

@@ -93,7 +93,7 @@ def create_refund(
     our_refund_id: int,
     rma: str,
 ) -> StripeRefund:
-    """Ask Stripe to refund ``amount`` minor units; raises :class:`StripeFailure`."""
+    """Ask Stripe to refund ``amount`` (its units); raises :class:`StripeFailure`."""
     target = "payment_intent" if payment_reference.startswith("pi_") else "charge"
     params: dict[str, Any] = {
         target: payment_reference,
