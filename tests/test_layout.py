@@ -58,7 +58,7 @@ def test_there_are_no_import_cycles():
         if name in done:
             return
         if name in visiting:
-            cycles.append(visiting[visiting.index(name) :] + [name])
+            cycles.append([*visiting[visiting.index(name) :], name])
             return
         visiting.append(name)
         for imported in sorted(graph[name]):
