@@ -11,10 +11,10 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask, request
 
-from flask_returns import insights, schema
+from flask_returns import schema
 from flask_returns.i18n import format_money
 from flask_returns.models import Refund, ReturnLine, ReturnRequest
-from flask_returns.reports import Period
+from flask_returns.reports import Period, figures
 from flask_returns.reports.charts import LABEL_WIDTH, Bar, Segment, bar_chart, share_bar
 
 from .admin_helpers import admin_client, open_return, sign_in
@@ -206,7 +206,7 @@ def svgs(text: str) -> list[str]:
 def test_the_queries_give_the_known_history(dash_app):
     rmas = build_history(dash_app)
     session = dash_app.extensions["returns"].session
-    data = insights.dashboard(session, Period.last_days(30), sold=SOLD)
+    data = figures.dashboard(session, Period.last_days(30), sold=SOLD)
 
     assert data.outcomes.total == 8
     assert data.outcomes.counts == {
@@ -274,7 +274,7 @@ def test_medians_agree_with_the_database_on_odd_and_even_counts(dash_app):
             received=hours * 10 if hours != 2 else None,
         )  # fmt: skip
     session.commit()
-    _outcomes, medians = insights.outcomes_and_medians(session, Period.last_days(7))
+    _outcomes, medians = figures.outcomes_and_medians(session, Period.last_days(7))
     by_step = {m.step: (m.seconds, m.returns) for m in medians}
     # authorized after 1.25, 0.25, 0.75, 0.5 h: the mean of 0.5 and 0.75 h.
     assert by_step["authorized"] == (0.625 * HOUR, 4)

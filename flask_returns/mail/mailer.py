@@ -1,6 +1,6 @@
 """Turning a stored message into MIME, and handing it to SMTP or the host's sender.
 
-Nothing here knows about returns or the outbox: :mod:`flask_returns.outbox`
+Nothing here knows about returns or the outbox: :mod:`flask_returns.mail.outbox`
 decides what to send and when, this module only how. Every header value is
 forced onto one line, so text that came from a customer, an admin or a
 translation can never start a header of its own.

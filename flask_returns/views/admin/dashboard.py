@@ -1,7 +1,7 @@
 """The owners' dashboard page: a period's returns in numbers and server-drawn charts.
 
-The figures come from :mod:`flask_returns.insights`, the pictures from
-:mod:`flask_returns.svg_charts`; this module reads the period from the query
+The figures come from :mod:`flask_returns.reports.figures`, the pictures from
+:mod:`flask_returns.reports.charts`; this module reads the period from the query
 string, words and formats every number in the admin's language, and renders.
 A period that cannot be read is said so in words, and the default period shown.
 """
