@@ -37,7 +37,7 @@ from flask_returns.workflow import (
 from .local_stripe import create_paid_payment_intent
 from .models import Customer, Product, ShopOrder, ShopOrderLine, db
 from .payments import stripe_client
-from .seed import DEMO_PASSWORD
+from .seed import demo_customer
 
 HISTORY_DAYS = 90
 FIRST_NUMBER = 2001
@@ -154,22 +154,7 @@ def seed_history(count: int = 64, *, seed: int = 90) -> int:
 
 
 def _customers() -> list[tuple[Customer, str]]:
-    found = []
-    for email, name, locale, street, postal, city, country, currency in HISTORY_CUSTOMERS:
-        customer = db.session.scalar(db.select(Customer).filter_by(email=email))
-        if customer is None:
-            customer = Customer(
-                email=email,
-                name=name,
-                locale=locale,
-                street=street,
-                postal_code=postal,
-                city=city,
-                country=country,
-            )
-            customer.set_password(DEMO_PASSWORD)
-            db.session.add(customer)
-        found.append((customer, currency))
+    found = [(demo_customer(*row[:7]), row[7]) for row in HISTORY_CUSTOMERS]
     db.session.flush()
     return found
 

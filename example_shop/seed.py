@@ -112,26 +112,39 @@ ORDERS = [
 ]
 
 
+def demo_customer(
+    email: str,
+    name: str,
+    locale: str,
+    street: str,
+    postal_code: str,
+    city: str,
+    country: str,
+    *,
+    admin: bool = False,
+) -> Customer:
+    """The demo customer with this e-mail, made (password ``demo``) unless it exists."""
+    customer = db.session.scalar(db.select(Customer).filter_by(email=email))
+    if customer is None:
+        customer = Customer(
+            email=email,
+            name=name,
+            locale=locale,
+            street=street,
+            postal_code=postal_code,
+            city=city,
+            country=country,
+            is_admin=admin,
+        )
+        customer.set_password(DEMO_PASSWORD)
+        db.session.add(customer)
+    return customer
+
+
 def seed_demo_data() -> list[str]:
     """Create the demo rows unless they exist; return the order numbers created."""
     now = datetime.now(UTC).replace(tzinfo=None)
-    customers = {}
-    for email, name, locale, street, postal, city, country, admin in CUSTOMERS:
-        customer = db.session.scalar(db.select(Customer).filter_by(email=email))
-        if customer is None:
-            customer = Customer(
-                email=email,
-                name=name,
-                locale=locale,
-                street=street,
-                postal_code=postal,
-                city=city,
-                country=country,
-                is_admin=admin,
-            )
-            customer.set_password(DEMO_PASSWORD)
-            db.session.add(customer)
-        customers[email] = customer
+    customers = {row[0]: demo_customer(*row[:7], admin=row[7]) for row in CUSTOMERS}
     products = {}
     for sku, name, category, returnable, why_not in PRODUCTS:
         product = db.session.scalar(db.select(Product).filter_by(sku=sku))

@@ -22,7 +22,7 @@ from flask_returns.documents.label import render_label_html
 from flask_returns.i18n import format_date, gettext, using_locale
 from flask_returns.mail import compose
 from flask_returns.models import Refund
-from flask_returns.settings import shipped_locales
+from flask_returns.settings import MAIL_KINDS, shipped_locales
 
 from .factories import make_return
 from .hosts import MemoryOrders, make_host, make_order
@@ -133,16 +133,6 @@ def test_no_english_left_on_customer_pages(app, lang):
         assert f'lang="{lang}"' in page, name
         assert english_left(lang, page) == [], f"{lang} {name}"
         assert doubled_periods(visible_text(page)) == [], f"{lang} {name}"
-
-
-MAIL_KINDS = (
-    "request_received",
-    "authorized",
-    "rejected",
-    "goods_received",
-    "refund_issued",
-    "refund_failed",
-)
 
 
 @pytest.mark.parametrize("lang", LOCALES)

@@ -18,6 +18,7 @@ from flask_returns.i18n import format_money, gettext, using_locale
 from flask_returns.mail import compose
 from flask_returns.mail.mailer import build_message
 from flask_returns.models import OutboxMessage, ReturnRequest
+from flask_returns.settings import MAIL_KINDS
 from flask_returns.workflow import Actor, authorize_return
 
 from .admin_helpers import (
@@ -325,14 +326,7 @@ def test_every_kind_has_both_parts_and_the_rma_in_its_subject(make_mail_host):
         ret = _request(orders, "pl")
         app.extensions["test_db"].session.flush()
         refund = type("R", (), {"amount": 123450, "currency": "PLN", "status": "succeeded"})()
-        for kind in (
-            "request_received",
-            "authorized",
-            "rejected",
-            "goods_received",
-            "refund_issued",
-            "refund_failed",
-        ):
+        for kind in MAIL_KINDS:
             composed = compose(ret, kind, refund=refund)
             assert ret.rma in composed.subject, kind
             assert "\n" not in composed.subject
