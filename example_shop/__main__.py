@@ -66,6 +66,10 @@ def main() -> None:
             "customer: order 1001 / customer@example.com (or sign in with password "
             f"{DEMO_PASSWORD!r}); admin: admin@example.com / {DEMO_PASSWORD!r}"
         )
+        print(
+            "a shoe to exchange or swap for store credit: order 1007 / customer@example.com; "
+            f"replacement orders to ship: http://127.0.0.1:{args.port}/shop-admin/replacements"
+        )
         print(f"shop:    http://127.0.0.1:{args.port}/")
         print(f"returns: http://127.0.0.1:{args.port}/returns/")
         app.run(host="127.0.0.1", port=args.port, debug=False, use_reloader=False)

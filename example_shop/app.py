@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from copy import deepcopy
 from typing import Any
 
 from flask import Flask, request
@@ -11,9 +12,11 @@ from flask_login import LoginManager, current_user
 
 from flask_returns import Returns
 
+from .admin import is_shop_admin, shop_admin
 from .models import Customer, db
 from .orders import ShopOrders
 from .seed import shop_cli
+from .stock import connect_stock_receivers
 from .views import shop
 
 SHOP_LANGUAGES = ["en", "pl", "de"]
@@ -35,9 +38,19 @@ def select_locale() -> str | None:
     return request.accept_languages.best_match(SHOP_LANGUAGES)
 
 
-def is_shop_admin() -> bool:
-    """Who may use the returns admin pages: signed-in shop admins."""
-    return bool(current_user.is_authenticated and current_user.is_admin)
+# What a customer may take instead of their money, per reason, in the order offered.
+# The adapter (ShopOrders) sends replacements and exchanges as the shop's own orders
+# and credits the customer's gift-card balance; start-up checks that it can.
+RESOLUTIONS = {
+    "damaged": ["replacement", "refund"],
+    "defective": ["replacement", "refund"],
+    "size_fit": ["exchange", "store_credit", "refund"],
+    "changed_mind": ["store_credit", "refund"],
+}
+# Percent added to the refund value when the customer takes store credit instead.
+STORE_CREDIT_BONUS = {"size_fit": 10, "changed_mind": 10}
+# A damaged line worth up to 15 EUR is settled without the customer sending it back.
+KEEP_ITEM_UP_TO = {"damaged": {"EUR": 1500}}
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -71,6 +84,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("RETURNS_STRIPE_API_BASE", app.config["STRIPE_API_BASE"])
     # The shop's own admins work the returns queue.
     app.config.setdefault("RETURNS_ADMIN_PERMISSION", is_shop_admin)
+    # Replacements, exchanges and store credit besides refunds (a test may set its own).
+    app.config.setdefault("RETURNS_RESOLUTIONS", deepcopy(RESOLUTIONS))
+    app.config.setdefault("RETURNS_STORE_CREDIT_BONUS", deepcopy(STORE_CREDIT_BONUS))
+    app.config.setdefault("RETURNS_KEEP_ITEM_UP_TO", deepcopy(KEEP_ITEM_UP_TO))
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)
@@ -78,5 +95,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     returns.init_app(app)
     app.register_blueprint(shop)
+    app.register_blueprint(shop_admin)
+    connect_stock_receivers()
     app.cli.add_command(shop_cli)
     return app

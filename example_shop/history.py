@@ -6,7 +6,7 @@ received, refunded, rejected or cancelled by the same calls a customer's form an
 an admin's buttons make, at the time the history says (``clock_at``), so its
 events, its e-mails (in the customer's language) and its refunds at the Stripe
 server in use are real. The numbers come from a fixed seed: every start shows the
-same history. Orders 1001-1006 are left alone for a newcomer's own first return.
+same history. Orders 1001-1007 are left alone for a newcomer's own first return.
 """
 
 from __future__ import annotations

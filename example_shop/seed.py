@@ -1,9 +1,11 @@
-"""Demo data: customers, products and orders paid through real PaymentIntents."""
+"""Demo data: customers, products (sizes, prices, stock) and orders paid through real
+PaymentIntents."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import click
 from flask import current_app
@@ -33,21 +35,61 @@ CUSTOMERS = [
     ("admin@example.com", "Shop Admin", "en", "", "", "", "", True),
 ]
 
+
+class DemoProduct(NamedTuple):
+    sku: str
+    name: str
+    category: str
+    returnable: bool
+    # Why not, in the customer's words, when it cannot be returned.
+    non_returnable_reason: str
+    # The list price in Stripe's units of ``currency``, and units on the shelf.
+    price: int
+    currency: str
+    stock: int
+    # Variants of one product (its sizes) share a family; "" stands alone.
+    family: str = ""
+    variant_label: str = ""
+
+
+TRAIL_RUNNER = "TRAIL-RUNNER"
+
 PRODUCTS = [
-    # sku, name, category, returnable, why not
-    ("TSHIRT-BLU-M", "Organic T-shirt, blue, M", "apparel", True, ""),
-    ("MUG-STONE", "Stoneware mug", "home", True, ""),
-    (
+    DemoProduct("TSHIRT-BLU-M", "Organic T-shirt, blue, M", "apparel", True, "", 2499, "EUR", 40),
+    DemoProduct("MUG-STONE", "Stoneware mug", "home", True, "", 1450, "EUR", 60),
+    DemoProduct(
         "EARRINGS-925",
         "Silver earrings",
         "jewellery",
         False,
         "Pierced jewellery cannot be returned for hygiene reasons.",
+        3900,
+        "EUR",
+        12,
     ),
-    ("SNEAKER-42", "Canvas sneakers, size 42", "shoes", True, ""),
-    ("KETTLE-JP", "Cast-iron kettle", "home", True, ""),
-    ("GIFT-CARD", "Gift card", "gift", False, "Gift cards cannot be returned."),
-    ("ESPRESSO-1", "Espresso machine", "home", True, ""),
+    DemoProduct("SNEAKER-42", "Canvas sneakers, size 42", "shoes", True, "", 7995, "EUR", 8),
+    DemoProduct("KETTLE-JP", "Cast-iron kettle", "home", True, "", 8900, "EUR", 5),
+    DemoProduct(
+        "GIFT-CARD", "Gift card", "gift", False, "Gift cards cannot be returned.", 5000, "EUR", 999
+    ),
+    DemoProduct("ESPRESSO-1", "Espresso machine", "home", True, "", 64900, "EUR", 3),
+    # One shoe in four sizes at one price: a size that does not fit can be exchanged
+    # for one in stock (43); 44 is sold out, so it is offered but cannot be chosen.
+    *(
+        DemoProduct(
+            f"TRAIL-{size}",
+            f"Trail Runner, size {size}",
+            "shoes",
+            True,
+            "",
+            11990,
+            "EUR",
+            stock,
+            family=TRAIL_RUNNER,
+            variant_label=f"Size {size}",
+        )
+        for size, stock in ((41, 2), (42, 3), (43, 4), (44, 0))
+    ),
 ]
 
 
@@ -109,6 +151,9 @@ ORDERS = [
         149000,
         (("ESPRESSO-1", 1, 2499000), ("MUG-STONE", 2, 450000)),
     ),
+    # Trail Runners in size 42, delivered 2 days ago: too small? Exchange them for 43,
+    # or take store credit with a bonus.
+    DemoOrder("1007", "customer@example.com", "EUR", 5, 2, 499, (("TRAIL-42", 1, 11990),)),
 ]
 
 
@@ -146,18 +191,23 @@ def seed_demo_data() -> list[str]:
     now = datetime.now(UTC).replace(tzinfo=None)
     customers = {row[0]: demo_customer(*row[:7], admin=row[7]) for row in CUSTOMERS}
     products = {}
-    for sku, name, category, returnable, why_not in PRODUCTS:
-        product = db.session.scalar(db.select(Product).filter_by(sku=sku))
+    for spec in PRODUCTS:
+        product = db.session.scalar(db.select(Product).filter_by(sku=spec.sku))
         if product is None:
             product = Product(
-                sku=sku,
-                name=name,
-                category=category,
-                returnable=returnable,
-                non_returnable_reason=why_not,
+                sku=spec.sku,
+                name=spec.name,
+                category=spec.category,
+                returnable=spec.returnable,
+                non_returnable_reason=spec.non_returnable_reason,
+                price=spec.price,
+                price_currency=spec.currency,
+                stock=spec.stock,
+                family=spec.family,
+                variant_label=spec.variant_label,
             )
             db.session.add(product)
-        products[sku] = product
+        products[spec.sku] = product
     db.session.flush()
 
     client = stripe_client(current_app)

@@ -70,6 +70,28 @@ def refunds_reconcile() -> None:
     )
 
 
+@returns_cli.group("fulfilments")
+def fulfilments_group() -> None:
+    """Replacement orders and store credit the shop's system makes."""
+
+
+@fulfilments_group.command("settle")
+def fulfilments_settle() -> None:
+    """Finish what a lost answer or an outage left: look each attempt up by its key,
+    ask again with the same key, and ask for what fell due without being asked."""
+    from .fulfilment import settle_fulfilments
+
+    def with_progress(found: list) -> Iterator:
+        with click.progressbar(found, label="Settling fulfilments", show_pos=True) as bar:
+            yield from bar
+
+    done = settle_fulfilments(with_progress)
+    click.echo(
+        f"{done.checked} return(s) checked: {done.made} made, {done.delayed} still waiting "
+        f"for the shop's system, {done.in_progress} in progress"
+    )
+
+
 @returns_cli.group("outbox")
 def outbox_group() -> None:
     """Customer e-mails: each change writes one here, sending follows (run `send` from cron)."""

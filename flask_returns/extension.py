@@ -16,6 +16,7 @@ from .i18n import available_locales
 from .mail import connect_receivers, warn_about_mail
 from .orders import OrderSource
 from .policy import policy_from_settings
+from .resolutions import missing_capabilities
 from .settings import load_settings
 from .state import ReturnsState
 from .storage import LocalStorage, Storage
@@ -85,13 +86,19 @@ class Returns:
         )
         if not isinstance(storage, Storage):
             raise ConfigurationError("storage= must have save, load, delete and exists methods")
+        policy = policy_from_settings(settings.values)
+        missing = missing_capabilities(orders, policy.offered_resolutions)
+        if missing:
+            raise ConfigurationError(
+                "the return policy offers what the orders adapter cannot do: " + "; ".join(missing)
+            )
         app.extensions["returns"] = ReturnsState(
             settings=settings,
             orders=orders,
             db=db,
             storage=storage,
             limiter=_limiter_for(app),
-            policy=policy_from_settings(settings.values),
+            policy=policy,
         )
         app.register_blueprint(create_blueprint(app), url_prefix=settings.url_prefix)
         warn_if_unguarded(app)

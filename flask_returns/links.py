@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .models import ReturnRequest
 from .state import get_state
@@ -57,13 +57,16 @@ _BY_RMA_WITH_DETAILS = _BY_RMA.options(
     joinedload(ReturnRequest.lines),
     joinedload(ReturnRequest.photos),
     joinedload(ReturnRequest.refunds),
+    # Rarely more than one; a second query keeps the join from multiplying rows.
+    selectinload(ReturnRequest.fulfilments),
 )
 
 
 def return_for_token(token: str, *, with_details: bool = False) -> ReturnRequest | None:
     """The return a token opens, or None for a forged, altered or revoked token.
 
-    ``with_details`` loads its lines, photos and refunds in the same query.
+    ``with_details`` loads its lines, photos and refunds in the same query (and
+    what the shop made for it in one more).
     """
     try:
         rma, access_key = _serializer().loads(token)

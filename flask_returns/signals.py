@@ -23,3 +23,13 @@ return_refunded = _signals.signal("return-refunded")
 #: Refund signals also carry ``refund``: the :class:`~flask_returns.models.Refund` row.
 refund_succeeded = _signals.signal("refund-succeeded")
 refund_failed = _signals.signal("refund-failed")
+#: A return settled by anything but refunds alone (replaced, exchanged, credited, mixed).
+return_resolved = _signals.signal("return-resolved")
+#: Also carries ``line`` (the :class:`~flask_returns.models.ReturnLine`), ``previous``
+#: (the resolution before) and ``note`` (why, as the customer reads it).
+resolution_changed = _signals.signal("resolution-changed")
+#: Fulfilment signals carry ``fulfilment``: the :class:`~flask_returns.models.Fulfilment`
+#: row, with the host's reference, number and (once shipped) tracking.
+outbound_order_created = _signals.signal("outbound-order-created")
+outbound_order_shipped = _signals.signal("outbound-order-shipped")
+store_credit_issued = _signals.signal("store-credit-issued")

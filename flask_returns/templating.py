@@ -14,7 +14,14 @@ from urllib.parse import urlencode
 
 from flask import current_app, render_template, request
 
-from .i18n import current_locale, format_date, format_money, page_messages, text_direction
+from .i18n import (
+    current_locale,
+    format_date,
+    format_money,
+    line_resolution_label,
+    page_messages,
+    text_direction,
+)
 from .page_parts import language_options, native_name
 
 
@@ -94,6 +101,7 @@ def template_context() -> dict[str, Any]:
         "shop_name": config["RETURNS_SHOP_NAME"],
         "format_money": format_money,
         "format_date": format_date,
+        "line_resolution_label": line_resolution_label,
     }
 
 

@@ -6,6 +6,8 @@ returns to work with, made by the same calls the customer's form makes:
 
 - :class:`MemoryOrders` is an ``OrderSource`` over a dict, for tests that do not
   need the shop's order tables; :func:`make_order` builds an order to put in it.
+- :class:`MemoryShop` adds what replacements, exchanges and store credit need
+  (variants with stock, outbound orders, credit), each remembered by our key.
 - :func:`open_return` opens a return the way the customer's form does, and commits;
   :func:`sample_photo` is a photo to attach where a reason needs one.
 - :func:`clock_at` sets the time every step records, so a test can open a return
@@ -19,9 +21,11 @@ Nothing here talks to Stripe: a test that refunds gives its order a
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from PIL import Image
 
@@ -29,6 +33,7 @@ from .clock import clock, utcnow
 from .models import ReturnRequest
 from .orders import Address, Order, OrderLine, normalize_email
 from .photos import StoredPhoto, store_photo
+from .resolutions import ExchangeOption, OutboundItem, OutboundOrder, StoreCredit
 from .state import get_state
 from .workflow import Actor, LineRequest, request_return
 
@@ -74,6 +79,55 @@ class MemoryOrders:
 
     def get_order(self, reference: str) -> Order | None:
         return self.orders.get(reference)
+
+
+class MemoryShop(MemoryOrders):
+    """:class:`MemoryOrders` that also offers variants, sends outbound orders and
+    issues store credit, in memory, each remembered by our key as a real host would.
+
+    ``variants`` maps a SKU to the :class:`~flask_returns.resolutions.ExchangeOption`
+    list offered for it; ``stock`` holds units per SKU, taken by outbound orders.
+    """
+
+    def __init__(self, *orders: Order) -> None:
+        super().__init__(*orders)
+        self.variants: dict[str, list[ExchangeOption]] = {}
+        self.stock: dict[str, int] = {}
+        self.outbound: dict[str, OutboundOrder] = {}
+        self.outbound_items: dict[str, list[OutboundItem]] = {}
+        self.credits: dict[str, tuple[StoreCredit, int, str]] = {}
+
+    def exchange_options(self, order: Order, line: OrderLine) -> list[ExchangeOption]:
+        return [
+            replace(option, in_stock=self.stock.get(option.sku, 0) > 0)
+            for option in self.variants.get(line.sku, ())
+        ]
+
+    def create_outbound_order(
+        self, key: str, order: Order, items: Sequence[OutboundItem], **context: Any
+    ) -> OutboundOrder:
+        if key not in self.outbound:
+            for item in items:
+                self.stock[item.sku] = self.stock.get(item.sku, 0) - item.quantity
+            number = f"R{len(self.outbound) + 1:04d}"
+            self.outbound[key] = OutboundOrder(reference=number, number=number)
+            self.outbound_items[key] = list(items)
+        return self.outbound[key]
+
+    def find_outbound_order(self, key: str) -> OutboundOrder | None:
+        return self.outbound.get(key)
+
+    def issue_store_credit(
+        self, key: str, order: Order, amount: int, currency: str, **context: Any
+    ) -> StoreCredit:
+        if key not in self.credits:
+            credit = StoreCredit(reference=f"GC{len(self.credits) + 1:04d}", code="")
+            self.credits[key] = (credit, amount, currency)
+        return self.credits[key][0]
+
+    def find_store_credit(self, key: str) -> StoreCredit | None:
+        found = self.credits.get(key)
+        return found[0] if found else None
 
 
 def make_order(

@@ -64,6 +64,7 @@ def test_queue_counts_per_status_and_shows_open_returns_oldest_first(unpaid_shop
         "Authorized": "0",
         "Received": "0",
         "Refunded": "0",
+        "Resolved": "0",
         "Rejected": "1",
         "Cancelled": "0",
     }

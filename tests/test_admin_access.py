@@ -56,12 +56,14 @@ def test_the_admin_endpoints_are_all_there():
         "returns.admin_exports",
         "returns.admin_export_download",
         "returns.admin_dashboard",
+        "returns.admin_resolution",
+        "returns.admin_fulfil",
     }
 
 
-def _url(app, endpoint: str, rma: str, photo_id: int) -> str:
+def _url(app, endpoint: str, rma: str, photo_id: int, line_id: int = 0) -> str:
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
-    values = {"rma": rma, "photo_id": photo_id, "size": "full"}
+    values = {"rma": rma, "photo_id": photo_id, "size": "full", "line_id": line_id}
     with app.test_request_context():
         return url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})
 
@@ -77,7 +79,7 @@ def _refused(response) -> bool:
 def test_customers_and_strangers_are_refused(unpaid_shop_app, endpoint, methods):
     rma, status_path = open_return(unpaid_shop_app, "1001", {SHIRT: (1, "damaged")}, photo=True)
     ret = load(unpaid_shop_app, rma)
-    url = _url(unpaid_shop_app, endpoint, rma, ret.photos[0].id)
+    url = _url(unpaid_shop_app, endpoint, rma, ret.photos[0].id, ret.lines[0].id)
     token = status_path.rsplit("/", 1)[1]
     anonymous = unpaid_shop_app.test_client()
     customer = unpaid_shop_app.test_client()
@@ -125,6 +127,8 @@ def _ready_for(app, admin, endpoint: str) -> tuple[str, dict]:
     ids = line_ids(app, rma)
     if endpoint in ("returns.admin_authorize", "returns.admin_reject"):
         return rma, {f"qty-{ids[SHIRT]}": "1", "rejection_reason": "Worn."}
+    if endpoint == "returns.admin_resolution":
+        return rma, {"resolution": "store_credit", "resolution_note": "Credit instead."}
     authorize_all(admin, rma)
     if endpoint == "returns.admin_receive":
         return rma, {f"qty-{i}": "1" for i in ids.values()} | {
@@ -138,6 +142,11 @@ def _ready_for(app, admin, endpoint: str) -> tuple[str, dict]:
 NEEDS_PAYMENT = {"returns.admin_receive", "returns.admin_refund", "returns.admin_label_reprint"}
 
 
+# Asks the shop's system again for what a return is owed: with nothing owed, nothing
+# changes, so only the answer shows that the token was all that was missing.
+ASKS_AGAIN = {"returns.admin_fulfil"}
+
+
 @pytest.mark.parametrize("endpoint", POST_ENDPOINTS)
 @pytest.mark.parametrize("token", ["missing", "forged"])
 def test_every_admin_form_needs_its_csrf_token(
@@ -146,7 +155,7 @@ def test_every_admin_form_needs_its_csrf_token(
     shop_app = (make_shop_app if endpoint in NEEDS_PAYMENT else make_unpaid_shop_app)()
     admin = admin_client(shop_app)
     rma, data = _ready_for(shop_app, admin, endpoint)
-    url = _url(shop_app, endpoint, rma, 0)
+    url = _url(shop_app, endpoint, rma, 0, next(iter(line_ids(shop_app, rma).values())))
     if token == "forged":
         data["csrf_token"] = "IjAwMDAi.forged.token"
     before = snapshot(shop_app)
@@ -156,7 +165,8 @@ def test_every_admin_form_needs_its_csrf_token(
     # The same form with the page's token goes through: the token was all that was missing.
     data["csrf_token"] = token_of(detail(admin, rma))
     assert admin.post(url, data=data).status_code in (200, 302)
-    assert snapshot(shop_app) != before
+    if endpoint not in ASKS_AGAIN:
+        assert snapshot(shop_app) != before
 
 
 def test_without_a_permission_function_nobody_gets_in(make_unpaid_shop_app, caplog):

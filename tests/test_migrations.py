@@ -23,6 +23,7 @@ RETURNS_TABLES = {
     "returns_line",
     "returns_photo",
     "returns_refund",
+    "returns_fulfilment",
     "returns_label",
     "returns_outbox",
     "returns_event",

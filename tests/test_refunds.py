@@ -121,8 +121,13 @@ def test_an_override_within_the_policy_records_no_override(make_shop_app):
         assert [e.action for e in _load(app, return_id).events if "polic" in e.action] == []
 
 
-def test_an_override_refunds_before_the_goods_are_back_and_they_are_received_after(shop_app):
+def test_an_override_refunds_before_the_goods_are_back_and_they_are_received_after(
+    make_shop_app,
+):
     from flask_returns import signals
+
+    # Every item travels here (the demo lets a damaged mug stay with its customer).
+    shop_app = make_shop_app(RETURNS_KEEP_ITEM_UP_TO={})
 
     return_id = shop_return(
         shop_app,

@@ -104,7 +104,7 @@ def gather_facts(ret: ReturnRequest) -> LabelFacts:
         lines=tuple(
             PackLine(line.name, line.sku, line.quantity_authorized)
             for line in ret.lines
-            if line.quantity_authorized
+            if line.quantity_authorized and not line.keep_item
         ),
         authorized_on=ret.authorized_at.date(),
         drop_off_by=(ret.authorized_at + timedelta(days=settings["RETURNS_DROP_OFF_DAYS"])).date(),

@@ -30,7 +30,9 @@ from .facts import LabelFacts, gather_facts
 logger = logging.getLogger("flask_returns.documents")
 
 # A label is for sending goods back; these are the statuses in which it is printed.
-LABEL_STATUSES = frozenset({ReturnStatus.AUTHORIZED, ReturnStatus.RECEIVED, ReturnStatus.REFUNDED})
+LABEL_STATUSES = frozenset(
+    {ReturnStatus.AUTHORIZED, ReturnStatus.RECEIVED, ReturnStatus.REFUNDED, ReturnStatus.RESOLVED}
+)
 
 
 class LabelUnavailable(ReturnsError):
@@ -44,7 +46,10 @@ def labels_enabled() -> bool:
 
 def label_available(ret: ReturnRequest) -> bool:
     """Whether ``ret`` has a label to print now (cheap: no rendering, no WeasyPrint)."""
-    return labels_enabled() and ret.status in LABEL_STATUSES and ret.authorized_at is not None
+    if not (labels_enabled() and ret.status in LABEL_STATUSES and ret.authorized_at is not None):
+        return False
+    # Nothing travels when the customer keeps every authorized item.
+    return not all(line.keep_item or not line.quantity_authorized for line in ret.lines)
 
 
 def _session(ret: ReturnRequest) -> Session:

@@ -1,4 +1,5 @@
-"""Lists for finance: refunds, refund totals and return lines for any range of days.
+"""Lists for finance: refunds, refund totals, return lines, store credit issued and
+replacement orders created, for any range of days.
 
 The same kinds and formats serve the admin page (``returns.admin_exports``) and
 ``flask returns export``. Column names are stable English machine names, the
@@ -14,6 +15,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO
 
+from .fulfilments import (
+    REPLACEMENT_COLUMNS,
+    STORE_CREDIT_COLUMNS,
+    count_replacement_items,
+    count_store_credit,
+    replacement_rows,
+    store_credit_rows,
+)
 from .ranges import PRESETS, DateRange, RangeError, custom_range, parse_day, preset_range
 from .rows import (
     REFUND_COLUMNS,
@@ -96,6 +105,22 @@ KINDS = {
         RETURN_COLUMNS,
         lambda session, span, totals: return_line_rows(session, span),
         count_return_lines,
+        totals=False,
+    ),
+    "store-credit": ExportKind(
+        "store-credit",
+        "Store credit",
+        STORE_CREDIT_COLUMNS,
+        lambda session, span, totals: store_credit_rows(session, span),
+        count_store_credit,
+        totals=False,
+    ),
+    "replacement-orders": ExportKind(
+        "replacement-orders",
+        "Replacement orders",
+        REPLACEMENT_COLUMNS,
+        lambda session, span, totals: replacement_rows(session, span),
+        count_replacement_items,
         totals=False,
     ),
 }

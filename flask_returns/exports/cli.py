@@ -47,7 +47,9 @@ class DayType(click.ParamType):
 
 # An AppGroup, so that every command runs inside the app's context.
 export_group = AppGroup(
-    "export", help="Lists for finance: refunds and return lines for whole UTC days, CSV or XLSX."
+    "export",
+    help="Lists for finance: refunds, return lines, store credit and replacement orders "
+    "for whole UTC days, CSV or XLSX.",
 )
 
 
@@ -235,3 +237,17 @@ def export_refund_totals(**options: Any) -> None:
 def export_returns(**options: Any) -> None:
     """One row per line of every return created in the range, with reasons in words."""
     _run("returns", **options)
+
+
+@export_group.command("store-credit")
+@_options
+def export_store_credit(**options: Any) -> None:
+    """One row per store credit the shop's system issued in the range (bonus included)."""
+    _run("store-credit", **options)
+
+
+@export_group.command("replacement-orders")
+@_options
+def export_replacement_orders(**options: Any) -> None:
+    """One row per item of each replacement or exchange order created in the range."""
+    _run("replacement-orders", **options)

@@ -14,6 +14,7 @@ from .formatting import (
     format_amount_input,
     format_date,
     format_money,
+    format_percentage,
     format_when,
     read_amount,
 )
@@ -28,7 +29,15 @@ from .locale import (
     text_direction,
     using_locale,
 )
-from .names import REASON_LABELS, action_label, actor_label, reason_label, status_labels
+from .names import (
+    REASON_LABELS,
+    action_label,
+    actor_label,
+    line_resolution_label,
+    reason_label,
+    resolution_label,
+    status_labels,
+)
 
 _ = gettext
 
@@ -48,14 +57,17 @@ __all__ = [
     "format_amount_input",
     "format_date",
     "format_money",
+    "format_percentage",
     "format_when",
     "gettext",
     "lazy_gettext",
+    "line_resolution_label",
     "match_locale",
     "ngettext",
     "page_messages",
     "read_amount",
     "reason_label",
+    "resolution_label",
     "status_labels",
     "supported_locales",
     "text_direction",

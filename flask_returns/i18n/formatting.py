@@ -14,7 +14,7 @@ from functools import lru_cache
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_skeleton
-from babel.numbers import format_decimal, get_decimal_symbol
+from babel.numbers import format_decimal, format_percent, get_decimal_symbol
 
 from ..money import Money, currency_rules, display_digits, major_units
 from .domain import gettext as _
@@ -35,6 +35,11 @@ def format_money(amount: int | Money, currency: str | None = None) -> str:
     """An amount in Stripe's units as the reader writes it (``24 990 Ft`` in hu)."""
     money = amount if isinstance(amount, Money) else Money(amount, currency or "")
     return money.format(current_locale())
+
+
+def format_percentage(percent: int) -> str:
+    """A whole percent as the reader writes it (``10 %`` in de and hu, ``10%`` in en)."""
+    return format_percent(percent / 100, locale=current_locale())
 
 
 def format_date(value: date | datetime | None, format: str = "long") -> str:

@@ -56,7 +56,26 @@ def status_labels() -> dict[str, str]:
         ReturnStatus.REFUNDED: _("Refunded"),
         ReturnStatus.REJECTED: _("Rejected"),
         ReturnStatus.CANCELLED: _("Cancelled"),
+        ReturnStatus.RESOLVED: _("Resolved"),
     }
+
+
+def line_resolution_label(resolution: str, exchange_name: str | None = None) -> str:
+    """A line's resolution as the customer reads it, naming an exchange's variant."""
+    if resolution == "exchange" and exchange_name:
+        return _("Exchange for %(variant)s", variant=exchange_name)
+    return resolution_label(resolution)
+
+
+def resolution_label(code: str) -> str:
+    """A resolution's name, as a customer chooses it and staff read it."""
+    labels = {
+        "refund": _("Refund"),
+        "replacement": _("Replacement"),
+        "exchange": _("Exchange"),
+        "store_credit": _("Store credit"),
+    }
+    return labels.get(code, code)
 
 
 def action_label(action: str) -> str:
@@ -78,6 +97,14 @@ def action_label(action: str) -> str:
         A.REFUND_FAILED: _("Refund failed"),
         A.REFUND_CANCELED: _("Refund canceled"),
         A.LABEL_REPRINTED: _("Label reprinted"),
+        A.RESOLVED: _("Return resolved"),
+        A.RESOLUTION_CHANGED: _("Resolution changed"),
+        A.OUTBOUND_ORDER_REQUESTED: _("Replacement order requested"),
+        A.OUTBOUND_ORDER_CREATED: _("Replacement order created"),
+        A.OUTBOUND_ORDER_SHIPPED: _("Replacement order shipped"),
+        A.STORE_CREDIT_REQUESTED: _("Store credit requested"),
+        A.STORE_CREDIT_ISSUED: _("Store credit issued"),
+        A.FULFILMENT_DELAYED: _("The shop's system did not answer"),
     }
     return labels.get(action, action)
 

@@ -28,9 +28,9 @@ from sqlalchemy.orm import object_session
 from werkzeug.routing import BuildError
 
 from .. import links, signals
-from ..i18n import format_money, reason_label, using_locale
+from ..i18n import format_money, line_resolution_label, reason_label, using_locale
 from ..i18n import gettext as _
-from ..models import OutboxMessage, Refund, ReturnRequest
+from ..models import Fulfilment, OutboxMessage, Refund, Resolution, ReturnLine, ReturnRequest
 from ..state import get_state
 from ..templating import template_context
 from . import outbox
@@ -55,6 +55,8 @@ class Item:
     quantity: int
     name: str
     note: str = ""
+    # What the line is settled with, when the shop offers more than refunds.
+    outcome: str = ""
 
 
 def connect_receivers() -> None:
@@ -65,6 +67,10 @@ def connect_receivers() -> None:
     signals.return_received.connect(_on_received)
     signals.refund_succeeded.connect(_on_refund_succeeded)
     signals.refund_failed.connect(_on_refund_failed)
+    signals.resolution_changed.connect(_on_resolution_changed)
+    signals.outbound_order_created.connect(_on_outbound_created)
+    signals.outbound_order_shipped.connect(_on_outbound_shipped)
+    signals.store_credit_issued.connect(_on_store_credit)
 
 
 def _on_requested(ret: ReturnRequest, **_kw: Any) -> None:
@@ -91,11 +97,34 @@ def _on_refund_failed(ret: ReturnRequest, *, refund: Refund, **_kw: Any) -> None
     notify(ret, "refund_failed", refund=refund)
 
 
-def notify(ret: ReturnRequest, kind: str, *, refund: Refund | None = None) -> OutboxMessage | None:
+def _on_resolution_changed(ret: ReturnRequest, **_kw: Any) -> None:
+    notify(ret, "resolution_changed")
+
+
+def _on_outbound_created(ret: ReturnRequest, *, fulfilment: Fulfilment, **_kw: Any) -> None:
+    if not fulfilment.tracking_number:  # shipped at once: one message says both
+        notify(ret, "replacement_ordered", fulfilment=fulfilment)
+
+
+def _on_outbound_shipped(ret: ReturnRequest, *, fulfilment: Fulfilment, **_kw: Any) -> None:
+    notify(ret, "replacement_shipped", fulfilment=fulfilment)
+
+
+def _on_store_credit(ret: ReturnRequest, *, fulfilment: Fulfilment, **_kw: Any) -> None:
+    notify(ret, "store_credit_issued", fulfilment=fulfilment)
+
+
+def notify(
+    ret: ReturnRequest,
+    kind: str,
+    *,
+    refund: Refund | None = None,
+    fulfilment: Fulfilment | None = None,
+) -> OutboxMessage | None:
     """Compose ``kind`` for ``ret`` and queue it in ``ret``'s transaction (unless left out)."""
     if kind not in get_state().settings["RETURNS_MAIL_KINDS"]:
         return None
-    composed = compose(ret, kind, refund=refund)
+    composed = compose(ret, kind, refund=refund, fulfilment=fulfilment)
     session = object_session(ret) or get_state().session()
     return outbox.queue(
         session,
@@ -111,10 +140,19 @@ def notify(ret: ReturnRequest, kind: str, *, refund: Refund | None = None) -> Ou
     )
 
 
-def compose(ret: ReturnRequest, kind: str, *, refund: Refund | None = None) -> Composed:
+def compose(
+    ret: ReturnRequest,
+    kind: str,
+    *,
+    refund: Refund | None = None,
+    fulfilment: Fulfilment | None = None,
+) -> Composed:
     """Subject, text and HTML of ``kind`` in the customer's language."""
     with using_locale(ret.customer_locale) as locale:
         context = _context(ret, kind, refund)
+        context["fulfilment"] = fulfilment
+        if fulfilment is not None and fulfilment.amount:
+            context["amount"] = format_money(fulfilment.amount, fulfilment.currency)
         subject = one_line(SUBJECTS[kind](ret, context))
         html = render_template(f"returns/email/{kind}.html", subject=subject, **context)
         text = render_template(f"returns/email/{kind}.txt", subject=subject, **context)
@@ -133,6 +171,18 @@ SUBJECTS: dict[str, Callable[[ReturnRequest, dict[str, Any]], str]] = {
     ),
     "refund_failed": lambda ret, c: _(
         "Your refund for return %(rma)s did not go through", rma=ret.rma
+    ),
+    "resolution_changed": lambda ret, c: _(
+        "We have changed how your return %(rma)s is settled", rma=ret.rma
+    ),
+    "replacement_ordered": lambda ret, c: _(
+        "Your replacement for return %(rma)s is being prepared", rma=ret.rma
+    ),
+    "replacement_shipped": lambda ret, c: _(
+        "Your replacement for return %(rma)s is on its way", rma=ret.rma
+    ),
+    "store_credit_issued": lambda ret, c: _(
+        "%(amount)s store credit for your return %(rma)s", amount=c["amount"], rma=ret.rma
     ),
 }
 
@@ -162,18 +212,66 @@ def _context(ret: ReturnRequest, kind: str, refund: Refund | None) -> dict[str, 
         "amount": format_money(refund.amount, refund.currency) if refund is not None else "",
         "refund_days": get_state().policy.refund_days,
         "refunded": any(r.status == "succeeded" for r in ret.refunds),
+        "nothing_to_send": _nothing_to_send(ret),
     }
+
+
+def _nothing_to_send(ret: ReturnRequest) -> bool:
+    lines = [line for line in ret.lines if line.quantity_authorized]
+    return bool(lines) and all(line.keep_item for line in lines)
 
 
 def _items(ret: ReturnRequest, kind: str) -> list[Item]:
     """The lines the message is about, with the quantity that matters at this step."""
-    if kind == "authorized":
-        return [Item(n.quantity_authorized, n.name) for n in ret.lines if n.quantity_authorized]
+    if kind in ("authorized", "resolution_changed"):
+        return [
+            Item(n.quantity_authorized or n.quantity_requested, n.name, outcome=_decided(n))
+            for n in ret.lines
+            if n.quantity_authorized != 0
+        ]
     if kind == "goods_received":
-        return [Item(n.quantity_received, n.name) for n in ret.lines if n.quantity_received]
-    if kind.startswith("refund"):
-        return []  # the amount is the news; what it covers was in the earlier messages
-    return [Item(n.quantity_requested, n.name, reason_label(n.reason)) for n in ret.lines]
+        return [
+            Item(n.quantity_received, n.name, outcome=_decided(n))
+            for n in ret.lines
+            if n.quantity_received
+        ]
+    if kind.startswith(("refund", "replacement", "store_credit")):
+        return []  # the news is the amount or the parcel; the lines were in earlier messages
+    return [
+        Item(n.quantity_requested, n.name, reason_label(n.reason), outcome=_asked(n))
+        for n in ret.lines
+    ]
+
+
+def _choosing() -> bool:
+    """Whether the shop offers more than refunds (else no line says "Refund")."""
+    return get_state().policy.offered_resolutions != {Resolution.REFUND}
+
+
+def _kept(line: ReturnLine) -> str:
+    if not line.keep_item:
+        return ""
+    return " " + _("You do not need to send this item back: keep it, or give it away.")
+
+
+def _asked(line: ReturnLine) -> str:
+    if not _choosing():
+        return ""
+    return line_resolution_label(line.resolution_requested, line.exchange_name) + _kept(line)
+
+
+def _decided(line: ReturnLine) -> str:
+    """What the line is settled with; when that is not what was asked, both, and why."""
+    decision = line_resolution_label(line.resolution, line.exchange_name)
+    if line.resolution == line.resolution_requested:
+        return (decision + _kept(line)) if _choosing() else ""
+    words = [
+        _("You asked for: %(wish)s.", wish=line_resolution_label(line.resolution_requested)),
+        _("We decided: %(decision)s.", decision=decision),
+    ]
+    if line.resolution_note:
+        words.append(line.resolution_note)
+    return " ".join(words) + _kept(line)
 
 
 def _label_available(ret: ReturnRequest) -> bool:

@@ -8,15 +8,24 @@ what the policy page promises is what the code does.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
+from ..models import Resolution
 from ..orders import Order, OrderLine
 
 # Reasons where the goods were at fault: a fee on these needs the policy to say so.
 SHOP_FAULT_REASONS = frozenset({"damaged", "defective", "wrong_item", "not_as_described"})
+
+
+class ShipTiming(enum.StrEnum):
+    """When a replacement or exchange ships: once the goods are back, or in advance."""
+
+    RECEIPT = "receipt"
+    AUTHORIZATION = "authorization"
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,15 @@ class ReasonRule:
     restocking_fee_percent: int = 0
     customer_pays_return_shipping: bool = False
     refund_original_shipping: bool = True
+    # What the customer may ask for, in the order the form offers them.
+    resolutions: tuple[Resolution, ...] = (Resolution.REFUND,)
+    # When a replacement or exchange ships: on receipt, or at authorization (advance).
+    ships_on: ShipTiming = ShipTiming.RECEIPT
+    # Added to the refund amount when the customer takes store credit instead.
+    store_credit_bonus_percent: int = 0
+    # Per currency: a line worth at most this (Stripe's units) is settled without
+    # coming back; a currency not named always comes back.
+    keep_item_up_to: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -78,6 +96,20 @@ class ReturnPolicy:
         for name in ("category_window_days", "country_window_days", "reason_rules"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
         object.__setattr__(self, "return_shipping_cost", _frozen(self.return_shipping_cost))
+
+    def resolutions_for(self, reason: str) -> tuple[Resolution, ...]:
+        """What a customer returning for ``reason`` may ask for."""
+        return self.rule(reason).resolutions
+
+    @property
+    def offered_resolutions(self) -> set[Resolution]:
+        """Every resolution some reason offers: what the host's adapter must support."""
+        return {r for reason in self.reasons for r in self.resolutions_for(reason)}
+
+    def keeps_item(self, reason: str, value: int, currency: str) -> bool:
+        """Whether a line worth ``value`` returned for ``reason`` stays with the customer."""
+        limit = self.rule(reason).keep_item_up_to.get(currency)
+        return limit is not None and value <= limit
 
     def rule(self, reason: str) -> ReasonRule:
         return self.reason_rules.get(reason, ReasonRule())
@@ -134,6 +166,20 @@ def policy_from_settings(values: Mapping[str, Any]) -> ReturnPolicy:
             refund_original_shipping=shipping_back,
         )
         for reason in reasons
+    }
+    offered = values["RETURNS_RESOLUTIONS"]
+    bonus = values["RETURNS_STORE_CREDIT_BONUS"]
+    advance = set(values["RETURNS_ADVANCE_EXCHANGE_REASONS"])
+    keep = values["RETURNS_KEEP_ITEM_UP_TO"]
+    rules = {
+        reason: replace(
+            rule,
+            resolutions=tuple(Resolution(r) for r in offered.get(reason, ("refund",))),
+            ships_on=ShipTiming.AUTHORIZATION if reason in advance else ShipTiming.RECEIPT,
+            store_credit_bonus_percent=bonus.get(reason, 0),
+            keep_item_up_to=MappingProxyType(dict(keep.get(reason, {}))),
+        )
+        for reason, rule in rules.items()
     }
     auto = values["RETURNS_AUTO_AUTHORIZE"]
     return ReturnPolicy(

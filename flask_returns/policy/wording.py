@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..i18n import current_locale, reason_label
+from ..i18n import current_locale, reason_label, resolution_label
 from ..i18n import gettext as _
+from ..models import Resolution
 from ..money import Money
-from .return_policy import ReturnPolicy
+from .return_policy import ReturnPolicy, ShipTiming
 
 
 @dataclass(frozen=True)
@@ -26,20 +27,40 @@ class ReasonTerms:
     fee_percent: int
     customer_pays_shipping: bool
     original_shipping_refunded: bool
+    # What the customer may choose for the reason, named; the credit bonus; the most a
+    # line may be worth and stay with the customer, per currency; advance shipping.
+    resolutions: tuple[str, ...] = ()
+    bonus_percent: int = 0
+    keep_up_to: tuple[str, ...] = ()
+    ships_in_advance: bool = False
 
 
 def reason_terms(policy: ReturnPolicy) -> list[ReasonTerms]:
-    return [
-        ReasonTerms(
-            code,
-            reason_label(code),
-            policy.rule(code).photos_required,
-            policy.rule(code).restocking_fee_percent,
-            policy.rule(code).customer_pays_return_shipping,
-            policy.rule(code).refund_original_shipping,
+    locale = current_locale()
+    terms = []
+    for code in policy.reasons:
+        rule = policy.rule(code)
+        terms.append(
+            ReasonTerms(
+                code,
+                reason_label(code),
+                rule.photos_required,
+                rule.restocking_fee_percent,
+                rule.customer_pays_return_shipping,
+                rule.refund_original_shipping,
+                resolutions=tuple(resolution_label(r) for r in rule.resolutions),
+                bonus_percent=rule.store_credit_bonus_percent
+                if Resolution.STORE_CREDIT in rule.resolutions
+                else 0,
+                keep_up_to=tuple(
+                    Money(amount, currency).format(locale)
+                    for currency, amount in sorted(rule.keep_item_up_to.items())
+                ),
+                ships_in_advance=rule.ships_on == ShipTiming.AUTHORIZATION
+                and any(r.ships_goods for r in rule.resolutions),
+            )
         )
-        for code in policy.reasons
-    ]
+    return terms
 
 
 def shipping_costs(policy: ReturnPolicy) -> list[str]:
@@ -72,6 +93,21 @@ def reason_hints(policy: ReturnPolicy) -> list[str]:
     return hints
 
 
+_REFUND_TYPES = {
+    Resolution.REFUND: "https://schema.org/FullRefund",
+    Resolution.EXCHANGE: "https://schema.org/ExchangeRefund",
+    Resolution.REPLACEMENT: "https://schema.org/ExchangeRefund",
+    Resolution.STORE_CREDIT: "https://schema.org/StoreCreditRefund",
+}
+
+
+def _refund_types(policy: ReturnPolicy) -> str | list[str]:
+    """schema.org's ``refundType``: one value, or every kind the policy offers."""
+    offered = policy.offered_resolutions or {Resolution.REFUND}
+    found = sorted({_REFUND_TYPES[r] for r in offered})
+    return found[0] if len(found) == 1 else found
+
+
 def merchant_return_policy(
     policy: ReturnPolicy, *, url: str, shop_name: str, country: str | None
 ) -> dict[str, Any]:
@@ -89,7 +125,7 @@ def merchant_return_policy(
             else "https://schema.org/MerchantReturnNotPermitted"
         ),
         "returnMethod": "https://schema.org/ReturnByMail",
-        "refundType": "https://schema.org/FullRefund",
+        "refundType": _refund_types(policy),
     }
     if policy.window_days:
         data["merchantReturnDays"] = policy.window_days

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..models import RefundStatus, ReturnRequest, ReturnStatus
+from ..models import RefundStatus, Resolution, ReturnLine, ReturnRequest, ReturnStatus
 from ..money import round_down
 from ..orders import Order
 from ..payments import stripe as stripe_payments
 from ..state import get_state
+from ..workflow import due_units, needs_refund, price_difference
 from .refusals import RefundRefused, Refusal
 
 OPEN = (RefundStatus.PENDING, RefundStatus.REQUIRES_ACTION)
@@ -69,34 +70,49 @@ def _percent_of(amount: int, percent: int) -> int:
 
 
 def refundable_units(ret: ReturnRequest, *, overriding: bool = False) -> dict[int, int]:
-    """Units per return line that may be paid back now, by the refund timing setting.
+    """Units per return line whose money may be paid back now, by the refund timing.
 
     ``overriding``: an admin going beyond the policy may pay back authorized units
-    before they arrive, whatever the timing says.
+    before they arrive, whatever the timing says. A line the customer keeps is owed
+    from authorization; a line settled otherwise than in money is owed nothing, but
+    for an exchange's price difference (see :func:`line_amount`).
     """
-    early = overriding or get_state().policy.refund_timing == "authorization"
+    policy = get_state().policy
     units = {}
     for line in ret.lines:
-        if line.quantity_received is not None:
-            units[line.id] = line.quantity_received
-        elif early:
-            units[line.id] = line.quantity_authorized or 0
-        else:
-            units[line.id] = 0  # refunds follow receipt: nothing is back yet
+        due = due_units(line, policy, overriding=overriding)
+        if due is None and line.resolution == Resolution.EXCHANGE and overriding:
+            due = line.quantity_authorized or 0
+        units[line.id] = due or 0
     return units
+
+
+def line_amount(line: ReturnLine, units: int) -> tuple[int, int]:
+    """(amount, fee percent) paid back to the card for ``units`` of ``line``.
+
+    A refund pays the units less the reason's fee; an exchange for a cheaper variant
+    pays the difference, without a fee; anything else pays nothing in money.
+    """
+    if line.resolution == Resolution.REFUND:
+        return line.unit_amount * units, get_state().policy.fee_percent(line.reason)
+    return price_difference(line) * units, 0
 
 
 def refundable_status(ret: ReturnRequest, *, overriding: bool = False) -> bool:
     """Whether the return's status allows a refund under the refund timing setting.
 
     ``overriding``: an authorized return may be refunded before its goods are back
-    when an admin overrides the policy, whatever the timing says.
+    when an admin overrides the policy, whatever the timing says. Lines the customer
+    keeps (and advance exchanges' differences) are owed from authorization.
     """
     if ret.status == ReturnStatus.RECEIVED:
         return True
-    return ret.status == ReturnStatus.AUTHORIZED and (
-        overriding or get_state().policy.refund_timing == "authorization"
-    )
+    if ret.status != ReturnStatus.AUTHORIZED:
+        return False
+    if overriding or get_state().policy.refund_timing == "authorization":
+        return True
+    units = refundable_units(ret)
+    return any(units[line.id] and needs_refund(line) for line in ret.lines)
 
 
 def before_receipt(ret: ReturnRequest) -> bool:
@@ -110,8 +126,7 @@ def policy_amount(ret: ReturnRequest, order: Order | None) -> RefundProposal:
     units = refundable_units(ret)
     lines = []
     for line in ret.lines:
-        amount = line.unit_amount * units[line.id]
-        percent = policy.fee_percent(line.reason)
+        amount, percent = line_amount(line, units[line.id])
         lines.append(
             ProposedLine(
                 line.id,
@@ -125,16 +140,21 @@ def policy_amount(ret: ReturnRequest, order: Order | None) -> RefundProposal:
         )
     items = sum(p.amount for p in lines)
     fee = sum(p.fee for p in lines)
-    rules = [policy.rule(line.reason) for line in ret.lines if units[line.id]]
+    paid = [line for line in ret.lines if units[line.id] and needs_refund(line)]
+    rules = [policy.rule(line.reason) for line in paid]
     shipping = 0
-    if all(rule.refund_original_shipping for rule in rules):
+    # The order's shipping goes back only when all of it comes back for money.
+    all_money = all(line.resolution == Resolution.REFUND for line in ret.lines)
+    if all_money and all(rule.refund_original_shipping for rule in rules):
         shipping = _whole_order_shipping(ret, order, units)
     # What an override may pay: the units back (or, before receipt, authorized) at
     # full price, and the original shipping when they make up the whole order.
     full_units = refundable_units(ret, overriding=True)
-    full_items = sum(line.unit_amount * full_units[line.id] for line in ret.lines)
+    full_items = sum(line_amount(line, full_units[line.id])[0] for line in ret.lines)
     return_shipping = 0
-    if any(rule.customer_pays_return_shipping for rule in rules):
+    if any(rule.customer_pays_return_shipping for rule in rules) and not all(
+        line.keep_item for line in paid
+    ):
         # Never more than what is left, so a refund is never negative.
         return_shipping = min(policy.return_shipping_cost.get(ret.currency, 0), items - fee)
     counted = sum(r.amount for r in ret.refunds if r.status in COUNTED)
@@ -149,7 +169,8 @@ def policy_amount(ret: ReturnRequest, order: Order | None) -> RefundProposal:
         return_shipping=return_shipping,
         total=total,
         without_deductions=round_down(
-            full_items + _whole_order_shipping(ret, order, full_units), ret.currency
+            full_items + (_whole_order_shipping(ret, order, full_units) if all_money else 0),
+            ret.currency,
         ),
         already_refunded=counted,
         payment_remaining=None,

@@ -15,12 +15,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..models import EventAction, Refund, RefundStatus, ReturnRequest, ReturnStatus, utcnow
+from ..models import EventAction, Refund, RefundStatus, ReturnRequest, utcnow
 from ..payments import stripe as stripe_payments
 from ..state import get_state
 from ..workflow import (
+    SETTLED,
     Actor,
-    mark_refunded,
+    close_if_settled,
     reopen_after_failed_refund,
     settle_refund,
 )
@@ -51,11 +52,15 @@ def lock_return(ret: ReturnRequest, *, recording: bool = False) -> ReturnRequest
             sa.update(ReturnRequest).where(row.id == return_id).values(updated_at=utcnow())
         )
     if recording:
-        eager = [joinedload(ReturnRequest.refunds, innerjoin=True)]
+        eager = [
+            joinedload(ReturnRequest.refunds, innerjoin=True),
+            selectinload(ReturnRequest.fulfilments),
+        ]
     else:
         eager = [
             joinedload(ReturnRequest.lines, innerjoin=True),
             selectinload(ReturnRequest.refunds),
+            selectinload(ReturnRequest.fulfilments),
         ]
     # FOR UPDATE (SQLite leaves it out) locks the joined rows too; populate_existing
     # overwrites whatever the session held for them.
@@ -94,14 +99,14 @@ def record_refund_status(
     changed = settle_refund(
         refund, status, actor, failure_reason=failure_reason, stripe_refund_id=stripe_refund_id
     )
-    if changed and status == RefundStatus.SUCCEEDED and ret.status != ReturnStatus.REFUNDED:
-        mark_refunded(
+    if changed and status == RefundStatus.SUCCEEDED:
+        close_if_settled(
             ret,
             actor,
             {"refund": refund.attempt},
             policy_overridden=before_receipt(ret) and _overridden(ret, refund),
         )
-    elif changed and status == RefundStatus.FAILED and ret.status == ReturnStatus.REFUNDED:
+    elif changed and status == RefundStatus.FAILED and ret.status in SETTLED:
         reopen_after_failed_refund(ret, actor, reason=failure_reason or "refund failed")
     return changed
 

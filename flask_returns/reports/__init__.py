@@ -7,14 +7,19 @@ from __future__ import annotations
 
 from .charts import Bar, Segment, bar_chart, share_bar
 from .figures import Dashboard, Period, dashboard
+from .kept import KeptValue
+from .outcomes import OUTCOMES, Outcomes
 from .queue import COUNT_CAP, OPEN, STATUSES, QueueFilters, queue_page, status_counts
 
 __all__ = [
     "COUNT_CAP",
     "OPEN",
+    "OUTCOMES",
     "STATUSES",
     "Bar",
     "Dashboard",
+    "KeptValue",
+    "Outcomes",
     "Period",
     "QueueFilters",
     "Segment",

@@ -1,22 +1,29 @@
 """The owners' dashboard figures: pure queries over the returns tables, no Flask.
 
-Every figure but the refunds and the open returns is about the returns *requested*
+Every figure but the money and the open returns is about the returns *requested*
 in a period (a cohort): what they were for, how they ended, how long each step
-took. Refunds are counted by the day they were made, per currency, because that is
-when the money left. Each function takes a SQLAlchemy session and returns plain
+took. Money is counted by the day it moved, per currency: refunds by the day they
+were made, store credit and exchange orders by the day the shop's system made
+them (:mod:`.kept`). Each function takes a SQLAlchemy session and returns plain
 dataclasses, so the view, a CLI or a test can use the same numbers.
+
+How a return ended is its status, and for a return settled otherwise than by
+refunds alone (status ``resolved``) its resolution: replaced, exchanged, store
+credit, or mixed when its lines were settled in different ways. A return still
+waiting for its replacement, exchange or credit is open, whatever it asked for.
 
 The work grows with the period, not the history: on PostgreSQL the period's
 returns and lines are ranges of covering indexes (``ix_returns_request_created_insights``,
-``ix_returns_line_requested_insights``, migration 0004), read without touching the
-tables; refunds are a range of ``ix_returns_refund_created``; the open returns a
-few rows of ``ix_returns_request_status_created``.
+which holds ``status`` and ``resolution``, and ``ix_returns_line_requested_insights``,
+migration 0004), read without touching the tables; refunds are a range of
+``ix_returns_refund_created``; the open returns a few rows of
+``ix_returns_request_status_created``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -24,15 +31,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..models import Refund, RefundStatus, ReturnLine, ReturnRequest, ReturnStatus, utcnow
+from .kept import KeptValue, kept_values
+from .outcomes import COUNTED, Outcomes, outcome_counts, outcomes_from
 
 S = ReturnStatus
 R = ReturnRequest
 L = ReturnLine
 OPEN = (S.REQUESTED, S.AUTHORIZED, S.RECEIVED)
-# The resolution a host sets on a return it settles with another item.
-EXCHANGE = "exchange"
-# How the returns of a period ended, in the order the share bar shows them.
-OUTCOMES = ("refunded", "exchanged", "rejected", "cancelled", "open")
 # The steps whose median time from the request is reported.
 STEPS = ("authorized", "received", "refunded")
 
@@ -61,17 +66,6 @@ class Period:
         """The ``days`` days up to and including today (UTC)."""
         end = today or utcnow().date()
         return cls(end - timedelta(days=days - 1), end)
-
-
-@dataclass(frozen=True)
-class Outcomes:
-    """How the period's returns stand now; the five counts add up to ``total``."""
-
-    total: int = 0
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
-
-    def share(self, outcome: str) -> float:
-        return self.counts[outcome] / self.total if self.total else 0.0
 
 
 @dataclass(frozen=True)
@@ -139,6 +133,8 @@ class Dashboard:
     medians: list[StepMedian]
     units: Units
     refunds: list[RefundTotal]
+    # Per currency, refunded against kept (exchanges, store credit): see .kept.
+    kept: list[KeptValue]
     oldest_open: list[OpenReturn]
     # False when the order adapter cannot say how many units were sold.
     rates_available: bool
@@ -161,29 +157,6 @@ def _step_column(step: str) -> Any:
     ]
 
 
-def _outcome_counts() -> list[Any]:
-    closed = R.status.in_((S.REJECTED, S.CANCELLED))
-    return [
-        sa.func.count(),
-        sa.func.count().filter(R.status == S.REFUNDED, R.resolution != EXCHANGE),
-        sa.func.count().filter(R.resolution == EXCHANGE, ~closed),
-        sa.func.count().filter(R.status == S.REJECTED),
-        sa.func.count().filter(R.status == S.CANCELLED),
-    ]
-
-
-def _outcomes(row: Sequence[Any]) -> Outcomes:
-    total, refunded, exchanged, rejected, cancelled = (int(n) for n in row[:5])
-    counts = {
-        "refunded": refunded,
-        "exchanged": exchanged,
-        "rejected": rejected,
-        "cancelled": cancelled,
-        "open": total - refunded - exchanged - rejected - cancelled,
-    }
-    return Outcomes(total, counts)
-
-
 def outcomes_and_medians(
     session: Session, period: Period, currency: str = ""
 ) -> tuple[Outcomes, list[StepMedian]]:
@@ -194,8 +167,8 @@ def outcomes_and_medians(
     """
     where = _cohort(period, currency)
     if not _is_postgresql(session):
-        row = session.execute(sa.select(*_outcome_counts()).where(*where)).one()
-        return _outcomes(row), [_median_by_offset(session, where, step) for step in STEPS]
+        row = session.execute(sa.select(*outcome_counts()).where(*where)).one()
+        return outcomes_from(row), [_median_by_offset(session, where, step) for step in STEPS]
     medians = []
     for step in STEPS:
         # date_part is a float8, sorted in memory; EXTRACT (numeric) and intervals
@@ -205,12 +178,13 @@ def outcomes_and_medians(
             sa.func.percentile_cont(0.5).within_group(waited),
             sa.func.count(_step_column(step)),
         ]
-    row = session.execute(sa.select(*_outcome_counts(), *medians).where(*where)).one()
+    row = session.execute(sa.select(*outcome_counts(), *medians).where(*where)).one()
+    first = 1 + len(COUNTED)
     found = []
     for i, step in enumerate(STEPS):
-        value, returns = row[5 + 2 * i], int(row[6 + 2 * i])
+        value, returns = row[first + 2 * i], int(row[first + 1 + 2 * i])
         found.append(StepMedian(step, round(float(value), 3) if returns else None, returns))
-    return _outcomes(row), found
+    return outcomes_from(row), found
 
 
 def _median_by_offset(
@@ -342,13 +316,16 @@ def dashboard(
 ) -> Dashboard:
     """Every figure of the dashboard; ``sold`` is units sold per SKU, when known."""
     outcomes, medians = outcomes_and_medians(session, period, currency)
+    refunds = refund_totals(session, period, currency)
+    refunded = {total.currency: total.amount for total in refunds}
     return Dashboard(
         period=period,
         currency=currency,
         outcomes=outcomes,
         medians=medians,
         units=returned_units(session, period, currency, sold),
-        refunds=refund_totals(session, period, currency),
+        refunds=refunds,
+        kept=kept_values(session, period.since, period.until, refunded, currency),
         oldest_open=oldest_open(session, currency),
         rates_available=sold is not None,
     )

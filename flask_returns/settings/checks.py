@@ -308,6 +308,10 @@ MAIL_KINDS = (
     "goods_received",
     "refund_issued",
     "refund_failed",
+    "resolution_changed",
+    "replacement_ordered",
+    "replacement_shipped",
+    "store_credit_issued",
 )
 
 SECURITY_DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from . import checks
 from .checks import Setting
 from .defaults import DEFAULT_REASONS, shipped_locales
+from .resolutions import RESOLUTION_SETTINGS
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
@@ -385,8 +386,9 @@ SETTINGS: tuple[Setting, ...] = (
         "RETURNS_MAIL_KINDS",
         checks.MAIL_KINDS,
         "Messages the customer gets: request_received, authorized, rejected, "
-        "goods_received, refund_issued, refund_failed; leave out the ones your own signal "
-        "receivers send.",
+        "goods_received, refund_issued, refund_failed, resolution_changed, "
+        "replacement_ordered, replacement_shipped, store_credit_issued; leave out the ones "
+        "your own signal receivers send.",
         checks.check_kinds,
     ),
     Setting(
@@ -401,4 +403,6 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds before the first retry; each further retry waits twice as long, at most 6 hours.",
         checks.int_at_least(1),
     ),
+    # ---------------------------------------------------------------- resolutions
+    *RESOLUTION_SETTINGS,
 )

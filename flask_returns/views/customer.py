@@ -11,6 +11,7 @@ from flask import Blueprint, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from ..documents import prepare_label
+from ..fulfilment import carry_out
 from ..i18n import current_locale, reason_label
 from ..i18n import gettext as _
 from ..links import status_url
@@ -23,6 +24,7 @@ from ..templating import render_page
 from ..workflow import Actor, LineRequest, request_return
 from .forms import OrderLookupForm, ReturnRequestForm
 from .line_choices import LineChoice, read_line_choices, sign_kept
+from .line_offers import options_for_order
 from .lookup_limit import limit_failed_lookups
 
 SESSION_ORDER = "returns_order"
@@ -98,13 +100,17 @@ def new_return() -> str | Response | tuple[str, int]:
         "reasons": state.policy.reasons,
         "photo_reasons": state.policy.photo_reasons,
     }
+    page["line_options"] = options_for_order(order, eligibility)
     if request.method == "GET" or not eligibility.eligible:
         return render_page("returns/new_return.html", choices={}, problems=[], **page)
     if not form.validate_on_submit():
         return render_page("returns/new_return.html", choices={}, problems=[], **page), 400
-    choices, problems = read_line_choices(state, eligibility, request.form, request.files)
+    choices, problems = read_line_choices(state, order, eligibility, request.form, request.files)
     if problems or any(c.errors for c in choices):
         by_index = {c.verdict.index: c for c in choices}
+        page["line_options"] = options_for_order(
+            order, eligibility, {c.verdict.index: c.reason for c in choices}
+        )
         return render_page(
             "returns/new_return.html",
             choices=by_index,
@@ -124,7 +130,15 @@ def _open_return(
     ret = request_return(
         order,
         [
-            LineRequest(c.verdict.line.id, c.quantity, c.reason, c.comment.strip(), c.photos)
+            LineRequest(
+                c.verdict.line.id,
+                c.quantity,
+                c.reason,
+                c.comment.strip(),
+                c.photos,
+                resolution=c.resolution,
+                exchange_sku=c.exchange_sku,
+            )
             for c in chosen
         ],
         Actor.customer(normalize_email(order.email)),
@@ -135,6 +149,7 @@ def _open_return(
     session.pop(SESSION_ORDER, None)
     if ret.status == ReturnStatus.AUTHORIZED:  # the policy authorized it at once
         prepare_label(ret)
+        carry_out(ret, Actor.system("auto_authorization"))
     return ret
 
 

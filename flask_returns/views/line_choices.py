@@ -17,8 +17,11 @@ from werkzeug.datastructures import FileStorage, MultiDict
 
 from ..i18n import gettext as _
 from ..i18n import ngettext
+from ..models import Resolution
+from ..orders import Order
 from ..photos import PhotoRejected, StoredPhoto, store_photo
 from ..policy import Eligibility, LineVerdict
+from ..resolutions import ResolutionRefused, check_choice
 from ..state import ReturnsState
 from ..storage import check_key
 
@@ -34,6 +37,8 @@ class LineChoice:
     comment: str = ""
     photos: list[StoredPhoto] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    resolution: str = ""
+    exchange_sku: str = ""
 
     @property
     def prefix(self) -> str:
@@ -89,8 +94,33 @@ def _photo_message(code: str, name: str, limit: int) -> str:
     return _("%(name)s is not a photo we can read (JPEG, PNG, WebP or HEIC).", name=name)
 
 
+def _check_resolution(state: ReturnsState, order: Order, choice: LineChoice) -> None:
+    """The customer's resolution for the line, by the one rule; a refusal in words."""
+    offered = state.policy.resolutions_for(choice.reason)
+    if not choice.resolution and (len(offered) == 1 or Resolution.REFUND in offered):
+        # Nothing chosen: money back where the reason offers it (the form preselects it).
+        choice.resolution = Resolution.REFUND if Resolution.REFUND in offered else offered[0]
+    if not choice.resolution:
+        choice.errors.append(_("Choose what you would like instead."))
+        return
+    try:
+        check_choice(
+            state.policy,
+            state.orders,
+            order,
+            choice.verdict.line,
+            reason=choice.reason,
+            quantity=choice.quantity,
+            resolution=choice.resolution,
+            exchange_sku=choice.exchange_sku,
+        )
+    except ResolutionRefused as refused:
+        choice.errors.append(str(refused))
+
+
 def read_line_choices(
     state: ReturnsState,
+    order: Order,
     eligibility: Eligibility,
     form: MultiDict[str, str],
     files: Mapping[str, list[FileStorage]] | MultiDict[str, FileStorage],
@@ -108,6 +138,8 @@ def read_line_choices(
         prefix = choice.prefix
         choice.reason = form.get(f"{prefix}-reason", "")
         choice.comment = form.get(f"{prefix}-comment", "")[:1000]
+        choice.resolution = form.get(f"{prefix}-resolution", "")[:32]
+        choice.exchange_sku = form.get(f"{prefix}-exchange", "")[:64]
         choice.photos = _load_kept(form.get(f"{prefix}-kept", ""))
         raw_quantity = form.get(f"{prefix}-quantity", "0").strip()
         choice.quantity = int(raw_quantity) if raw_quantity.isdigit() else -1
@@ -149,6 +181,8 @@ def read_line_choices(
             choice.errors.append(_("Choose why you are returning this item."))
         elif choice.reason in photo_reasons and not choice.photos:
             choice.errors.append(_("Add at least one photo that shows the problem."))
+        if choice.reason in reasons and 1 <= choice.quantity <= choice.verdict.remaining:
+            _check_resolution(state, order, choice)
 
     if not any(c.quantity > 0 for c in choices):
         problems.append(_("Choose at least one item to return."))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, url_for
 
+from ..i18n import format_percentage
+from ..models import Resolution
 from ..policy import country_name, merchant_return_policy, reason_terms, shipping_costs
 from ..state import ReturnsState, get_state
 from ..templating import render_page
@@ -19,6 +21,8 @@ def policy_page() -> str:
         "returns/policy.html",
         policy=policy,
         terms=reason_terms(policy),
+        beyond_refunds=policy.offered_resolutions != {Resolution.REFUND},
+        format_percentage=format_percentage,
         shipping_costs=shipping_costs(policy),
         country_name=country_name,
         contact=settings["RETURNS_SHOP_CONTACT"] or {},

@@ -25,6 +25,21 @@ S = ReturnStatus
 JOURNEY = (S.REQUESTED, S.AUTHORIZED, S.RECEIVED, S.REFUNDED)
 
 
+def journey(ret: ReturnRequest) -> tuple[ReturnStatus, ...]:
+    """The steps of this return: it ends resolved when not refunds alone settle it,
+    and skips "received" when the customer keeps everything."""
+    last = S.REFUNDED if ret.resolution == "refund" else S.RESOLVED
+    if nothing_to_send(ret):
+        return (S.REQUESTED, S.AUTHORIZED, last)
+    return (S.REQUESTED, S.AUTHORIZED, S.RECEIVED, last)
+
+
+def nothing_to_send(ret: ReturnRequest) -> bool:
+    """Whether every line the customer returns stays with them (the policy's keep-it)."""
+    lines = [line for line in ret.lines if line.quantity_authorized != 0]
+    return bool(lines) and all(line.keep_item for line in lines)
+
+
 def _return_or_404(token: str, *, with_details: bool = False) -> ReturnRequest:
     ret = return_for_token(token, with_details=with_details)
     if ret is None:
@@ -38,7 +53,8 @@ def status(token: str) -> str:
         "returns/status.html",
         ret=ret,
         token=token,
-        journey=JOURNEY,
+        journey=journey(ret),
+        nothing_to_send=nothing_to_send(ret),
         # The token that opened the page is the link: signing it again gives the same.
         link=external_url("returns.status", token=token),
         created=request.args.get("created") == "1",

@@ -8,11 +8,19 @@ land in the same transaction.
 
 from __future__ import annotations
 
+from .fulfilments import (
+    change_resolution,
+    line_carried_out,
+    record_delay,
+    record_outbound_shipped,
+    settle_fulfilment,
+)
 from .inputs import Actor, LineReceipt, LineRequest
 from .refunds import REFUND_TRANSITIONS, settle_refund
 from .returns import (
     REOPENING,
     RMA_ALPHABET,
+    SETTLED,
     TRANSITIONS,
     authorize_return,
     can_receive,
@@ -27,11 +35,21 @@ from .returns import (
     reopen_after_failed_refund,
     request_return,
 )
+from .settling import (
+    KIND_FOR,
+    close_if_settled,
+    due_units,
+    line_settled,
+    needs_refund,
+    price_difference,
+)
 
 __all__ = [
+    "KIND_FOR",
     "REFUND_TRANSITIONS",
     "REOPENING",
     "RMA_ALPHABET",
+    "SETTLED",
     "TRANSITIONS",
     "Actor",
     "LineReceipt",
@@ -40,13 +58,23 @@ __all__ = [
     "can_receive",
     "can_transition",
     "cancel_return",
+    "change_resolution",
+    "close_if_settled",
+    "due_units",
     "find_return",
+    "line_carried_out",
+    "line_settled",
     "mark_received",
     "mark_refunded",
+    "needs_refund",
     "new_rma",
+    "price_difference",
+    "record_delay",
     "record_event",
+    "record_outbound_shipped",
     "reject_return",
     "reopen_after_failed_refund",
     "request_return",
+    "settle_fulfilment",
     "settle_refund",
 ]

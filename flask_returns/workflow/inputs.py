@@ -42,6 +42,10 @@ class LineRequest:
     reason: str
     comment: str = ""
     photos: Sequence[StoredPhoto] = ()
+    # What the customer asks for instead of the item: a refund unless the policy
+    # offers more for the reason; ``exchange_sku`` names the variant of an exchange.
+    resolution: str = "refund"
+    exchange_sku: str = ""
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,10 @@ from ..models import (
 )
 from ..orders import Order, normalize_email, report_amount_problem
 from ..policy import claimed_quantities
+from ..resolutions import check_choice
 from ..state import get_state
 from .inputs import Actor, LineReceipt, LineRequest
+from .settling import summary_resolution
 
 S = ReturnStatus
 A = EventAction
@@ -39,18 +41,24 @@ TRANSITIONS: Mapping[ReturnStatus, frozenset[ReturnStatus]] = {
     # authorized -> refunded only when refunds follow authorization or an admin
     # overrode the policy (see mark_refunded); a refunded return can still be marked
     # received once, without a change of status (see mark_received).
-    S.AUTHORIZED: frozenset({S.RECEIVED, S.CANCELLED, S.REFUNDED}),
-    S.RECEIVED: frozenset({S.REFUNDED}),
+    S.AUTHORIZED: frozenset({S.RECEIVED, S.CANCELLED, S.REFUNDED, S.RESOLVED}),
+    S.RECEIVED: frozenset({S.REFUNDED, S.RESOLVED}),
     S.REJECTED: frozenset(),
     S.CANCELLED: frozenset(),
     S.REFUNDED: frozenset(),
+    S.RESOLVED: frozenset(),
 }
 
 # The one way back: a refund that fails after Stripe first reported success. Kept
 # apart from TRANSITIONS so no other step can take it.
 REOPENING: Mapping[ReturnStatus, frozenset[ReturnStatus]] = {
     S.REFUNDED: frozenset({S.RECEIVED, S.AUTHORIZED}),
+    S.RESOLVED: frozenset({S.RECEIVED, S.AUTHORIZED}),
 }
+
+# Settled before the goods came back (refunds on authorization, an advance exchange,
+# an override): the goods can still be marked received, once.
+SETTLED = (S.REFUNDED, S.RESOLVED)
 
 # Statuses whose lines still claim units of the order (a cancelled or rejected
 # return gives its units back to the customer).
@@ -61,6 +69,7 @@ _TIMESTAMP = {
     S.CANCELLED: "cancelled_at",
     S.RECEIVED: "received_at",
     S.REFUNDED: "refunded_at",
+    S.RESOLVED: "resolved_at",
 }
 
 # RMA numbers: 8 symbols from an alphabet without look-alikes (0/O, 1/I/L, U)
@@ -74,10 +83,21 @@ def find_return(rma: str, *, lock: bool = False) -> ReturnRequest | None:
     ``lock`` holds its row until the next commit (``FOR UPDATE`` on PostgreSQL) and
     reads it afresh, so two admins' clicks on the same return take turns.
     """
-    statement = sa.select(ReturnRequest).where(ReturnRequest.rma == str(rma).strip().upper())
+    wanted = ReturnRequest.rma == str(rma).strip().upper()
+    statement = sa.select(ReturnRequest).where(wanted)
+    session = _session()
     if lock:
+        if session.get_bind().dialect.name != "postgresql":
+            # SQLite has no row locks, and reads outside a write see what may change
+            # before we write: a first write takes the database's write lock instead.
+            session.execute(
+                sa.update(ReturnRequest)
+                .where(wanted)
+                .values(updated_at=ReturnRequest.updated_at)
+                .execution_options(synchronize_session=False)
+            )
         statement = statement.with_for_update().execution_options(populate_existing=True)
-    return _session().scalar(statement)
+    return session.scalar(statement)
 
 
 def new_rma() -> str:
@@ -118,7 +138,7 @@ def can_transition(current: str, wanted: str) -> bool:
 
 def can_receive(ret: ReturnRequest) -> bool:
     """Whether goods can be marked received: on the way back, or refunded before arriving."""
-    if ret.status == S.REFUNDED:
+    if ret.status in SETTLED:
         return ret.received_at is None
     return can_transition(ret.status, S.RECEIVED)
 
@@ -136,7 +156,7 @@ def _move(
         raise IllegalTransition(ret.rma, current, wanted)
     now = utcnow()
     ret.status = wanted
-    if current != S.REFUNDED:  # reopening keeps the original step's date
+    if current not in SETTLED:  # reopening keeps the original step's date
         setattr(ret, _TIMESTAMP[wanted], now)
     ret.updated_at = now
     record_event(ret, actor, action, current, wanted, details)
@@ -191,6 +211,17 @@ def request_return(
             raise InvalidReturn(f"unknown reason {item.reason!r}")
         if item.reason in policy.photo_reasons and not item.photos:
             raise InvalidReturn(f"line {line.id}: reason {item.reason!r} needs a photo")
+        choice = check_choice(
+            policy,
+            get_state().orders,
+            order,
+            line,
+            reason=item.reason,
+            quantity=item.quantity,
+            resolution=item.resolution,
+            exchange_sku=item.exchange_sku,
+        )
+        exchange = choice.exchange
         returned = ReturnLine(
             order_line_reference=line.id,
             sku=line.sku,
@@ -199,6 +230,12 @@ def request_return(
             quantity_requested=item.quantity,
             reason=item.reason,
             comment=item.comment,
+            resolution_requested=choice.resolution,
+            resolution=choice.resolution,
+            exchange_sku=exchange.sku if exchange else None,
+            exchange_name=(exchange.label or exchange.name) if exchange else None,
+            exchange_unit_amount=exchange.unit_amount if exchange else None,
+            keep_item=choice.keep_item,
         )
         ret.lines.append(returned)
         for photo in item.photos:
@@ -212,6 +249,7 @@ def request_return(
                     byte_size=photo.byte_size,
                 )
             )
+    ret.resolution = summary_resolution(ret.lines)
     session.add(ret)
     record_event(ret, actor, A.REQUESTED, None, S.REQUESTED, {"lines": len(lines)})
     signals.return_requested.send(ret, actor=actor)
@@ -290,7 +328,7 @@ def mark_received(ret: ReturnRequest, actor: Actor, receipts: Sequence[LineRecei
             for r in receipts
         ]
     }
-    if ret.status == S.REFUNDED and ret.received_at is None:
+    if ret.status in SETTLED and ret.received_at is None:
         # Refunded before the goods came back (refunds on authorization, or an admin's
         # override): the receipt is still recorded, for the history and for restocking.
         now = utcnow()
@@ -311,7 +349,7 @@ def reopen_after_failed_refund(ret: ReturnRequest, actor: Actor, *, reason: str)
     """A refund that Stripe reported as done has failed: put the return back in the queue."""
     wanted = S.RECEIVED if ret.received_at is not None else S.AUTHORIZED
     _move(ret, wanted, actor, A.REOPENED, {"reason": reason}, allowed=REOPENING)
-    ret.refunded_at = None
+    ret.refunded_at = ret.resolved_at = None
 
 
 def mark_refunded(
@@ -327,7 +365,9 @@ def mark_refunded(
     admin overrode the policy (with a reason, on record) to refund early.
     """
     timing = get_state().policy.refund_timing
-    if ret.status == S.AUTHORIZED and timing != "authorization" and not policy_overridden:
+    kept = all(line.keep_item or not line.quantity_authorized for line in ret.lines)
+    early = timing == "authorization" or policy_overridden or kept
+    if ret.status == S.AUTHORIZED and not early:
         raise IllegalTransition(ret.rma, ret.status, S.REFUNDED)
     _move(ret, S.REFUNDED, actor, A.REFUNDED, details)
     signals.return_refunded.send(ret, actor=actor)

@@ -9,11 +9,11 @@ from __future__ import annotations
 from flask import Blueprint
 
 from ...state import ReturnsState
-from . import actions, dashboard, detail, exports, queue
+from . import actions, dashboard, detail, exports, queue, resolutions
 
 __all__ = ["register"]
 
 
 def register(blueprint: Blueprint, state: ReturnsState) -> None:
-    for part in (queue, detail, actions, dashboard, exports):
+    for part in (queue, detail, actions, resolutions, dashboard, exports):
         part.register(blueprint, state)

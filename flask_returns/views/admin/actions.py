@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 
 from ...documents import prepare_label
 from ...errors import IllegalTransition, InvalidReturn
+from ...fulfilment import carry_out
 from ...i18n import gettext as _
 from ...i18n import ngettext, status_labels
 from ...models import ReturnLine, ReturnRequest
@@ -68,8 +69,16 @@ def _invalid(ret: ReturnRequest, name: str, form: FlaskForm) -> Page:
     return render_detail(ret, forms={name: form}, values=request.form, problem=problem, code=400)
 
 
-def _done(ret: ReturnRequest, action: str) -> Response:
-    return redirect(url_for("returns.admin_detail", rma=ret.rma, done=action))
+def _done(ret: ReturnRequest, action: str, *, delayed: bool = False) -> Response:
+    extra = {"delayed": 1} if delayed else {}
+    return redirect(url_for("returns.admin_detail", rma=ret.rma, done=action, **extra))
+
+
+def carried_out_later(ret: ReturnRequest) -> bool:
+    """Make what the step made due (a replacement order, store credit); True when the
+    shop's system did not answer, so the page says it will be tried again."""
+    outcomes = carry_out(ret, admin_actor())
+    return any(outcome.result != "made" for outcome in outcomes)
 
 
 def _not_now(ret: ReturnRequest) -> str:
@@ -93,7 +102,7 @@ def _step(ret: ReturnRequest, action: str, run: Callable[[], None]) -> Page:
     session.commit()
     if action == "authorize":
         prepare_label(ret)  # after the commit: a failed label never undoes the step
-    return _done(ret, action)
+    return _done(ret, action, delayed=carried_out_later(ret))
 
 
 def _read_quantities(
@@ -221,6 +230,7 @@ def _bulk_authorize(state: ReturnsState, rma: str) -> str:
         return _("It is “%(status)s”, so it cannot be authorized.", status=label)
     state.session.commit()
     prepare_label(ret)
+    carry_out(ret, admin_actor())
     return ""
 
 

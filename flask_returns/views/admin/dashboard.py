@@ -171,13 +171,31 @@ def form_values(choice: Choice, args: Mapping[str, str]) -> dict[str, str]:
 
 
 def outcome_labels() -> dict[str, str]:
+    """Every outcome of :data:`~flask_returns.reports.OUTCOMES`, in its order, in words."""
     return {
         "refunded": _("Refunded"),
+        "replaced": _("Replaced"),
         "exchanged": _("Exchanged"),
+        "store_credit": _("Store credit"),
+        "mixed": _("Mixed resolutions"),
         "rejected": _("Rejected"),
         "cancelled": _("Cancelled"),
         "open": _("Still open"),
     }
+
+
+# Each outcome keeps its colour whatever else the bar shows; distinguishable, and dark
+# enough for the white gaps between the parts to show.
+OUTCOME_COLOURS = {
+    "refunded": "#137333",
+    "replaced": "#0b57d0",
+    "exchanged": "#007b83",
+    "store_credit": "#8430ce",
+    "mixed": "#6d4c00",
+    "rejected": "#b3261e",
+    "cancelled": "#80868b",
+    "open": "#e37400",
+}
 
 
 def charts(data: Dashboard, rtl: bool) -> dict[str, Any]:
@@ -189,6 +207,7 @@ def charts(data: Dashboard, rtl: bool) -> dict[str, Any]:
             labels[key],
             outcomes.counts[key],
             f"{percent(outcomes.share(key))} ({number(outcomes.counts[key])})",
+            OUTCOME_COLOURS[key],
         )
         for key in labels
     ]

@@ -18,7 +18,7 @@ from ...policy import assess_order, claimed_quantities
 from ...refunds import propose_refund, refundable_status
 from ...state import ReturnsState, get_state
 from ...templating import render_page
-from ...workflow import can_receive, can_transition, find_return
+from ...workflow import can_receive, can_transition, find_return, needs_refund
 from ..forms import ConfirmForm
 from ..status import photo_response
 from .forms import (
@@ -28,8 +28,10 @@ from .forms import (
     ReceiveForm,
     RefundForm,
     RejectForm,
+    ResolutionForm,
     format_major,
 )
+from .resolution_panel import resolution_choices, resolution_panel
 
 S = ReturnStatus
 
@@ -47,8 +49,10 @@ def refund_applies(ret: ReturnRequest) -> bool:
 
     An authorized return whose goods are not back yet gets it too when the policy
     refunds on receipt: nothing is proposed, but an admin may override the policy.
+    A return settled wholly otherwise (replaced, exchanged at the same price,
+    credited) owes no money: to pay some, the admin changes a line to a refund.
     """
-    return refundable_status(ret, overriding=True)
+    return any(needs_refund(line) for line in ret.lines) and refundable_status(ret, overriding=True)
 
 
 def render_detail(
@@ -117,6 +121,10 @@ def render_detail(
         format_when=format_when,
         label_available=label_available(ret),
         label_form=ConfirmForm(formdata=None),
+        resolution_panel=resolution_panel(ret, order),
+        resolution_choices=resolution_choices(),
+        resolution_form=ResolutionForm(formdata=None),
+        delayed=request.args.get("delayed") == "1",
     ), code
 
 

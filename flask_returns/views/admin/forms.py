@@ -70,6 +70,16 @@ class RefundForm(ReturnsForm):
     )
 
 
+class ResolutionForm(ReturnsForm):
+    """Change one line's resolution; the resolution and variant are read from the form
+    and checked by the workflow's one rule."""
+
+    resolution_note = TextAreaField(
+        _l("Why (the customer reads this)"),
+        validators=[Optional(), at_most(1000)],
+    )
+
+
 class BulkForm(ReturnsForm):
     """The queue's bulk buttons (``action``); the chosen returns come as repeated ``rma``."""
 
