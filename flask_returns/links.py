@@ -15,7 +15,7 @@ from flask import current_app, has_request_context, url_for
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy.orm import joinedload, selectinload
 
-from .models import ReturnRequest
+from .models import Message, ReturnRequest
 from .state import get_state
 
 _SALT = "flask-returns.status-link"
@@ -59,6 +59,7 @@ _BY_RMA_WITH_DETAILS = _BY_RMA.options(
     joinedload(ReturnRequest.refunds),
     # Rarely more than one; a second query keeps the join from multiplying rows.
     selectinload(ReturnRequest.fulfilments),
+    selectinload(ReturnRequest.messages).selectinload(Message.photos),
 )
 
 
@@ -66,7 +67,7 @@ def return_for_token(token: str, *, with_details: bool = False) -> ReturnRequest
     """The return a token opens, or None for a forged, altered or revoked token.
 
     ``with_details`` loads its lines, photos and refunds in the same query (and
-    what the shop made for it in one more).
+    what the shop made for it, and its messages, in a few more).
     """
     try:
         rma, access_key = _serializer().loads(token)

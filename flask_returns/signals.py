@@ -33,3 +33,7 @@ resolution_changed = _signals.signal("resolution-changed")
 outbound_order_created = _signals.signal("outbound-order-created")
 outbound_order_shipped = _signals.signal("outbound-order-shipped")
 store_credit_issued = _signals.signal("store-credit-issued")
+#: Message signals carry ``message``: the :class:`~flask_returns.models.Message` (its
+#: body, language, photos): a customer's (``message_received``) or the shop's.
+message_received = _signals.signal("message-received")
+message_sent = _signals.signal("message-sent")

@@ -58,6 +58,7 @@ def test_the_admin_endpoints_are_all_there():
         "returns.admin_dashboard",
         "returns.admin_resolution",
         "returns.admin_fulfil",
+        "returns.admin_message",
     }
 
 
@@ -129,6 +130,8 @@ def _ready_for(app, admin, endpoint: str) -> tuple[str, dict]:
         return rma, {f"qty-{ids[SHIRT]}": "1", "rejection_reason": "Worn."}
     if endpoint == "returns.admin_resolution":
         return rma, {"resolution": "store_credit", "resolution_note": "Credit instead."}
+    if endpoint == "returns.admin_message":
+        return rma, {"body": "We have your question.", "action": "send"}
     authorize_all(admin, rma)
     if endpoint == "returns.admin_receive":
         return rma, {f"qty-{i}": "1" for i in ids.values()} | {

@@ -105,6 +105,8 @@ def action_label(action: str) -> str:
         A.STORE_CREDIT_REQUESTED: _("Store credit requested"),
         A.STORE_CREDIT_ISSUED: _("Store credit issued"),
         A.FULFILMENT_DELAYED: _("The shop's system did not answer"),
+        A.MESSAGE_RECEIVED: _("Customer wrote"),
+        A.MESSAGE_SENT: _("Shop wrote"),
     }
     return labels.get(action, action)
 

@@ -30,7 +30,15 @@ from werkzeug.routing import BuildError
 from .. import links, signals
 from ..i18n import format_money, line_resolution_label, reason_label, using_locale
 from ..i18n import gettext as _
-from ..models import Fulfilment, OutboxMessage, Refund, Resolution, ReturnLine, ReturnRequest
+from ..models import (
+    Fulfilment,
+    Message,
+    OutboxMessage,
+    Refund,
+    Resolution,
+    ReturnLine,
+    ReturnRequest,
+)
 from ..state import get_state
 from ..templating import template_context
 from . import outbox
@@ -71,6 +79,8 @@ def connect_receivers() -> None:
     signals.outbound_order_created.connect(_on_outbound_created)
     signals.outbound_order_shipped.connect(_on_outbound_shipped)
     signals.store_credit_issued.connect(_on_store_credit)
+    signals.message_sent.connect(_on_message_sent)
+    signals.message_received.connect(_on_message_received)
 
 
 def _on_requested(ret: ReturnRequest, **_kw: Any) -> None:
@@ -114,17 +124,58 @@ def _on_store_credit(ret: ReturnRequest, *, fulfilment: Fulfilment, **_kw: Any) 
     notify(ret, "store_credit_issued", fulfilment=fulfilment)
 
 
+def _on_message_sent(ret: ReturnRequest, *, message: Message, **_kw: Any) -> None:
+    notify(ret, "shop_message", message=message)
+
+
+def _on_message_received(ret: ReturnRequest, *, message: Message, **_kw: Any) -> None:
+    notify_support(ret, message)
+
+
+def notify_support(ret: ReturnRequest, message: Message) -> OutboxMessage | None:
+    """Tell the support address of a customer's message, in the shop's language."""
+    settings = get_state().settings
+    recipient = settings["RETURNS_SUPPORT_EMAIL"]
+    if not recipient:
+        return None
+    with using_locale(settings["RETURNS_DEFAULT_LOCALE"]) as locale:
+        context = {
+            **template_context(),
+            "ret": ret,
+            "message": message,
+            "admin_link": _absolute(
+                lambda: links.external_url("returns.admin_detail", rma=ret.rma) + "#messages"
+            ),
+        }
+        subject = one_line(_("Customer message on return %(rma)s", rma=ret.rma))
+        html = render_template("returns/email/support_notice.html", subject=subject, **context)
+        text = render_template("returns/email/support_notice.txt", subject=subject, **context)
+    return outbox.queue(
+        object_session(ret) or get_state().session(),
+        ret,
+        kind="support_notice",
+        recipient=recipient,
+        locale=str(locale),
+        subject=subject,
+        text_body=_tidy(text),
+        html_body=html,
+        attach_label=False,
+        message_id=new_message_id("support_notice"),
+    )
+
+
 def notify(
     ret: ReturnRequest,
     kind: str,
     *,
     refund: Refund | None = None,
     fulfilment: Fulfilment | None = None,
+    message: Message | None = None,
 ) -> OutboxMessage | None:
     """Compose ``kind`` for ``ret`` and queue it in ``ret``'s transaction (unless left out)."""
     if kind not in get_state().settings["RETURNS_MAIL_KINDS"]:
         return None
-    composed = compose(ret, kind, refund=refund, fulfilment=fulfilment)
+    composed = compose(ret, kind, refund=refund, fulfilment=fulfilment, message=message)
     session = object_session(ret) or get_state().session()
     return outbox.queue(
         session,
@@ -146,11 +197,15 @@ def compose(
     *,
     refund: Refund | None = None,
     fulfilment: Fulfilment | None = None,
+    message: Message | None = None,
 ) -> Composed:
     """Subject, text and HTML of ``kind`` in the customer's language."""
     with using_locale(ret.customer_locale) as locale:
         context = _context(ret, kind, refund)
         context["fulfilment"] = fulfilment
+        context["message"] = message
+        if message is not None and context["status_link"]:
+            context["status_link"] += "#messages"
         if fulfilment is not None and fulfilment.amount:
             context["amount"] = format_money(fulfilment.amount, fulfilment.currency)
         subject = one_line(SUBJECTS[kind](ret, context))
@@ -181,6 +236,7 @@ SUBJECTS: dict[str, Callable[[ReturnRequest, dict[str, Any]], str]] = {
     "replacement_shipped": lambda ret, c: _(
         "Your replacement for return %(rma)s is on its way", rma=ret.rma
     ),
+    "shop_message": lambda ret, c: _("A message about your return %(rma)s", rma=ret.rma),
     "store_credit_issued": lambda ret, c: _(
         "%(amount)s store credit for your return %(rma)s", amount=c["amount"], rma=ret.rma
     ),
@@ -235,7 +291,7 @@ def _items(ret: ReturnRequest, kind: str) -> list[Item]:
             for n in ret.lines
             if n.quantity_received
         ]
-    if kind.startswith(("refund", "replacement", "store_credit")):
+    if kind.startswith(("refund", "replacement", "store_credit", "shop_message")):
         return []  # the news is the amount or the parcel; the lines were in earlier messages
     return [
         Item(n.quantity_requested, n.name, reason_label(n.reason), outcome=_asked(n))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..clock import utcnow
 from .base import NAMING_CONVENTION, Base, UTCDateTime
+from .conversation import Message
 from .outgoing import LabelDocument, OutboxMessage
 from .returns import Event, Photo, ReturnLine, ReturnRequest
 from .settlements import Fulfilment, Refund, StripeEvent
@@ -34,6 +35,7 @@ __all__ = [
     "FulfilmentKind",
     "FulfilmentStatus",
     "LabelDocument",
+    "Message",
     "OutboxMessage",
     "OutboxStatus",
     "Photo",

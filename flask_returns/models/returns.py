@@ -14,6 +14,7 @@ from .base import Base
 from .statuses import ReturnStatus
 
 if TYPE_CHECKING:
+    from .conversation import Message
     from .settlements import Fulfilment, Refund
 
 
@@ -28,6 +29,8 @@ class ReturnRequest(Base):
             name="status_known",
         ),
         sa.Index("ix_returns_request_status_created", "status", "created_at", "id"),
+        # The queue's "waiting for us" and "waiting for the customer", oldest first.
+        sa.Index("ix_returns_request_awaiting", "awaiting", "awaiting_since", "id"),
         # The dashboard counts a period's returns from this index alone (PostgreSQL);
         # exports read a range of days through it in (created_at, id) order.
         sa.Index(
@@ -70,6 +73,10 @@ class ReturnRequest(Base):
     received_at: Mapped[datetime | None]
     refunded_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
+    # Who the conversation waits for: "shop" (a customer message unanswered),
+    # "customer" (the shop asked something), or "" (nobody); and since when.
+    awaiting: Mapped[str] = mapped_column(sa.String(16), default="")
+    awaiting_since: Mapped[datetime | None]
 
     lines: Mapped[list[ReturnLine]] = relationship(
         back_populates="return_request", cascade="all, delete-orphan", order_by="ReturnLine.id"
@@ -79,6 +86,11 @@ class ReturnRequest(Base):
     )
     refunds: Mapped[list[Refund]] = relationship(
         back_populates="return_request", cascade="all, delete-orphan", order_by="Refund.id"
+    )
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="return_request",
+        cascade="all, delete-orphan",
+        order_by="(Message.created_at, Message.id)",
     )
     fulfilments: Mapped[list[Fulfilment]] = relationship(
         back_populates="return_request", cascade="all, delete-orphan", order_by="Fulfilment.id"
@@ -190,6 +202,10 @@ class Photo(Base):
     line_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("returns_line.id", ondelete="SET NULL")
     )
+    # A photo sent with a message (none for the photos of the return form).
+    message_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("returns_message.id", ondelete="SET NULL")
+    )
     storage_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
     thumbnail_key: Mapped[str] = mapped_column(sa.String(80))
     width: Mapped[int]
@@ -199,6 +215,7 @@ class Photo(Base):
 
     return_request: Mapped[ReturnRequest] = relationship(back_populates="photos")
     line: Mapped[ReturnLine | None] = relationship()
+    message: Mapped[Message | None] = relationship(back_populates="photos")
 
 
 class Event(Base):

@@ -50,6 +50,8 @@ class EventAction(enum.StrEnum):
     STORE_CREDIT_REQUESTED = "store_credit_requested"
     STORE_CREDIT_ISSUED = "store_credit_issued"
     FULFILMENT_DELAYED = "fulfilment_delayed"
+    MESSAGE_RECEIVED = "message_received"
+    MESSAGE_SENT = "message_sent"
 
     @classmethod
     def for_refund(cls, status: RefundStatus) -> EventAction:

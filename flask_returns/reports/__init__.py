@@ -9,13 +9,23 @@ from .charts import Bar, Segment, bar_chart, share_bar
 from .figures import Dashboard, Period, dashboard
 from .kept import KeptValue
 from .outcomes import OUTCOMES, Outcomes
-from .queue import COUNT_CAP, OPEN, STATUSES, QueueFilters, queue_page, status_counts
+from .queue import (
+    COUNT_CAP,
+    OPEN,
+    STATUSES,
+    WAITING,
+    QueueFilters,
+    queue_page,
+    status_counts,
+    waiting_counts,
+)
 
 __all__ = [
     "COUNT_CAP",
     "OPEN",
     "OUTCOMES",
     "STATUSES",
+    "WAITING",
     "Bar",
     "Dashboard",
     "KeptValue",
@@ -28,4 +38,5 @@ __all__ = [
     "queue_page",
     "share_bar",
     "status_counts",
+    "waiting_counts",
 ]

@@ -31,6 +31,8 @@ __all__ = [
 
 S = ReturnStatus
 OPEN = (S.REQUESTED, S.AUTHORIZED, S.RECEIVED)
+# Who a return's conversation may wait for (ReturnRequest.awaiting).
+WAITING = ("shop", "customer")
 STATUSES = (
     S.REQUESTED,
     S.AUTHORIZED,
@@ -53,6 +55,8 @@ class QueueFilters:
     q: str = ""
     after: tuple[datetime, int] | None = None
     args: dict[str, Any] = field(default_factory=dict)
+    # "shop" or "customer": only returns whose conversation waits for them, longest first.
+    waiting: str = ""
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any], reasons: tuple[str, ...]) -> QueueFilters:
@@ -65,11 +69,18 @@ class QueueFilters:
         currency = str(args.get("currency", "")).strip().upper()
         currency = currency if len(currency) == 3 and currency.isalpha() else ""
         q = str(args.get("q", "")).strip()[:254]
+        waiting = args.get("waiting", "")
+        waiting = waiting if waiting in WAITING else ""
+        if waiting:
+            statuses = STATUSES  # an unanswered message matters whatever the status
         kept: dict[str, Any] = {"status": list(statuses)}
+        if waiting:
+            kept = {"waiting": waiting}
         for key, value in (("reason", reason), ("age", age), ("currency", currency), ("q", q)):
             if value not in ("", None):
                 kept[key] = value
-        return cls(statuses, reason, age, currency, q, _read_after(args.get("after", "")), kept)
+        after = _read_after(args.get("after", ""))
+        return cls(statuses, reason, age, currency, q, after, kept, waiting)
 
 
 def _read_after(text: str) -> tuple[datetime, int] | None:
@@ -104,7 +115,8 @@ def _conditions(filters: QueueFilters) -> list[sa.ColumnElement[bool]]:
             )
         )
     if filters.after is not None:
-        found.append(sa.tuple_(R.created_at, R.id) > filters.after)
+        key = (R.awaiting_since, R.id) if filters.waiting else (R.created_at, R.id)
+        found.append(sa.tuple_(*key) > filters.after)
     return found
 
 
@@ -118,6 +130,20 @@ def queue_statement(state: ReturnsState, filters: QueueFilters) -> sa.Select[Any
     R = ReturnRequest
     size = state.settings["RETURNS_ADMIN_PAGE_SIZE"]
     where = _conditions(filters)
+    units = (
+        sa.select(sa.func.coalesce(sa.func.sum(ReturnLine.quantity_requested), 0))
+        .where(ReturnLine.return_id == R.id)
+        .scalar_subquery()
+    )
+    if filters.waiting:
+        # One ordered range of the (awaiting, awaiting_since, id) index.
+        return (
+            sa.select(R, units.label("units"))
+            .where(R.awaiting == filters.waiting, *where)
+            .order_by(R.awaiting_since, R.id)
+            .limit(size + 1)
+            .options(load_only(*QUEUE_COLUMNS))
+        )
     branches = [
         sa.select(R.id, R.created_at)
         .where(R.status == status, *where)
@@ -129,11 +155,6 @@ def queue_statement(state: ReturnsState, filters: QueueFilters) -> sa.Select[Any
         branches[0].subquery()
         if len(branches) == 1
         else sa.union_all(*(b.subquery().select() for b in branches)).subquery()
-    )
-    units = (
-        sa.select(sa.func.coalesce(sa.func.sum(ReturnLine.quantity_requested), 0))
-        .where(ReturnLine.return_id == R.id)
-        .scalar_subquery()
     )
     return (
         sa.select(R, units.label("units"))
@@ -153,6 +174,8 @@ QUEUE_COLUMNS = (
     ReturnRequest.customer_name,
     ReturnRequest.customer_email,
     ReturnRequest.created_at,
+    ReturnRequest.awaiting,
+    ReturnRequest.awaiting_since,
 )
 
 
@@ -191,3 +214,13 @@ def status_counts(state: ReturnsState) -> dict[str, int]:
     counts = dict.fromkeys(STATUSES, 0)
     counts.update({status: int(n) for status, n in rows})
     return counts
+
+
+def waiting_counts(state: ReturnsState) -> dict[str, int]:
+    """Returns waiting for the shop and for the customer (each capped like the statuses)."""
+    R = ReturnRequest
+    found = {}
+    for who in WAITING:
+        capped = sa.select(R.id).where(R.awaiting == who).limit(COUNT_CAP + 1).subquery()
+        found[who] = int(state.session.scalar(sa.select(sa.func.count()).select_from(capped)) or 0)
+    return found

@@ -312,6 +312,7 @@ MAIL_KINDS = (
     "replacement_ordered",
     "replacement_shipped",
     "store_credit_issued",
+    "shop_message",
 )
 
 SECURITY_DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}

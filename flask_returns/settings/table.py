@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from . import checks
 from .checks import Setting
+from .conversation import CONVERSATION_SETTINGS
 from .defaults import DEFAULT_REASONS, shipped_locales
 from .resolutions import RESOLUTION_SETTINGS
 
@@ -387,7 +388,8 @@ SETTINGS: tuple[Setting, ...] = (
         checks.MAIL_KINDS,
         "Messages the customer gets: request_received, authorized, rejected, "
         "goods_received, refund_issued, refund_failed, resolution_changed, "
-        "replacement_ordered, replacement_shipped, store_credit_issued; leave out the ones "
+        "replacement_ordered, replacement_shipped, store_credit_issued, shop_message; leave "
+        "out the ones "
         "your own signal receivers send.",
         checks.check_kinds,
     ),
@@ -405,4 +407,6 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     # ---------------------------------------------------------------- resolutions
     *RESOLUTION_SETTINGS,
+    # ---------------------------------------------------------------- conversation
+    *CONVERSATION_SETTINGS,
 )

@@ -9,7 +9,7 @@ from ..i18n import gettext as _
 from ..i18n import ngettext
 from ..state import get_state
 from ..templating import render_page
-from . import admin, customer, label_pdf, policy_page, status, webhooks
+from . import admin, customer, label_pdf, messages, policy_page, status, webhooks
 
 
 def create_blueprint(app: Flask) -> Blueprint:
@@ -27,6 +27,7 @@ def create_blueprint(app: Flask) -> Blueprint:
     customer.register(blueprint, state)
     policy_page.register(blueprint, state)
     status.register(blueprint, state)
+    messages.register(blueprint, state)
     admin.register(blueprint, state)
     label_pdf.register(blueprint, state)
     webhooks.register(blueprint, state, app)

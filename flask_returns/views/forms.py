@@ -56,3 +56,8 @@ class TrackForm(ReturnsForm):
 
 class ConfirmForm(ReturnsForm):
     """A bare form for one-button actions: it carries the CSRF token."""
+
+
+class MessageForm(ReturnsForm):
+    """The customer's message on the status page; the text and photos are read by the
+    view and checked by :mod:`flask_returns.conversation` (limits worded there)."""

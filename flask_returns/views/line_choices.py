@@ -74,7 +74,8 @@ def _display_name(upload: FileStorage) -> str:
     return name[:80] or _("your photo")
 
 
-def _store(state: ReturnsState, upload: FileStorage, errors: list[str]) -> StoredPhoto | None:
+def store_upload(state: ReturnsState, upload: FileStorage, errors: list[str]) -> StoredPhoto | None:
+    """Check and store one uploaded photo; a refusal is worded into ``errors``."""
     limit = state.settings["RETURNS_MAX_PHOTO_BYTES"]
     data = upload.stream.read(limit + 1)
     try:
@@ -167,7 +168,7 @@ def read_line_choices(
     for choice in choices:
         uploads = uploads_by_line[choice.verdict.index]
         for upload in uploads:
-            stored = _store(state, upload, choice.errors)
+            stored = store_upload(state, upload, choice.errors)
             if stored:
                 choice.photos.append(stored)
         if choice.quantity == 0 and not uploads:

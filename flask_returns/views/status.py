@@ -17,7 +17,7 @@ from ..orders import normalize_email
 from ..state import ReturnsState, get_state
 from ..templating import render_page
 from ..workflow import Actor, can_transition, cancel_return, find_return
-from .forms import ConfirmForm, TrackForm
+from .forms import ConfirmForm, MessageForm, TrackForm
 from .lookup_limit import limit_failed_lookups
 
 S = ReturnStatus
@@ -48,11 +48,20 @@ def _return_or_404(token: str, *, with_details: bool = False) -> ReturnRequest:
 
 
 def status(token: str) -> str:
-    ret = _return_or_404(token, with_details=True)
+    return render_status(_return_or_404(token, with_details=True), token)
+
+
+def render_status(ret: ReturnRequest, token: str, **extra: object) -> str:
+    """The status page of ``ret`` opened by ``token``; ``extra`` adds the message
+    form's state (what was typed, why it was refused) when it comes back."""
     return render_page(
         "returns/status.html",
         ret=ret,
         token=token,
+        sent=request.args.get("sent") == "1",
+        message_form=MessageForm(),
+        message_error=extra.pop("message_error", ""),
+        typed=extra.pop("typed", ""),
         journey=journey(ret),
         nothing_to_send=nothing_to_send(ret),
         # The token that opened the page is the link: signing it again gives the same.
@@ -63,6 +72,7 @@ def status(token: str) -> str:
         cancel_form=ConfirmForm(),
         reason_label=reason_label,
         label_url=url_for("returns.label_pdf", token=token) if label_available(ret) else None,
+        **extra,
     )
 
 

@@ -16,6 +16,7 @@ from .fulfilments import (
     settle_fulfilment,
 )
 from .inputs import Actor, LineReceipt, LineRequest
+from .messages import WAITING_FOR_CUSTOMER, WAITING_FOR_SHOP, write_to_customer, write_to_shop
 from .refunds import REFUND_TRANSITIONS, settle_refund
 from .returns import (
     REOPENING,
@@ -51,6 +52,8 @@ __all__ = [
     "RMA_ALPHABET",
     "SETTLED",
     "TRANSITIONS",
+    "WAITING_FOR_CUSTOMER",
+    "WAITING_FOR_SHOP",
     "Actor",
     "LineReceipt",
     "LineRequest",
@@ -77,4 +80,6 @@ __all__ = [
     "request_return",
     "settle_fulfilment",
     "settle_refund",
+    "write_to_customer",
+    "write_to_shop",
 ]

@@ -9,11 +9,11 @@ from __future__ import annotations
 from flask import Blueprint
 
 from ...state import ReturnsState
-from . import actions, dashboard, detail, exports, queue, resolutions
+from . import actions, dashboard, detail, exports, messages, queue, resolutions
 
 __all__ = ["register"]
 
 
 def register(blueprint: Blueprint, state: ReturnsState) -> None:
-    for part in (queue, detail, actions, resolutions, dashboard, exports):
+    for part in (queue, detail, actions, resolutions, messages, dashboard, exports):
         part.register(blueprint, state)

@@ -11,9 +11,11 @@ from typing import Any
 from flask import Blueprint, abort, request
 from werkzeug.wrappers import Response
 
+from ...conversation import reply_templates
 from ...documents import label_available
 from ...i18n import action_label, actor_label, format_when, reason_label, status_labels
 from ...models import Photo, ReturnRequest, ReturnStatus, utcnow
+from ...page_parts import native_name
 from ...policy import assess_order, claimed_quantities
 from ...refunds import propose_refund, refundable_status
 from ...state import ReturnsState, get_state
@@ -25,6 +27,7 @@ from .forms import (
     CONDITION_LABELS,
     CONDITIONS,
     AuthorizeForm,
+    MessageReplyForm,
     ReceiveForm,
     RefundForm,
     RejectForm,
@@ -62,6 +65,7 @@ def render_detail(
     values: Mapping[str, str] | None = None,
     errors: Mapping[str, str] | None = None,
     problem: str = "",
+    preview: Mapping[str, tuple[str, str]] | None = None,
     code: int = 200,
 ) -> tuple[str, int]:
     """The return's page; actions re-render it with what was typed and what was wrong."""
@@ -78,7 +82,8 @@ def render_detail(
     start = (order.delivered_at or order.placed_at) if order is not None else None
     photos_by_line: dict[int | None, list[Photo]] = {}
     for photo in ret.photos:
-        photos_by_line.setdefault(photo.line_id, []).append(photo)
+        if photo.message_id is None:  # a message's photos show in the thread
+            photos_by_line.setdefault(photo.line_id, []).append(photo)
     show_refund = refund_applies(ret)
     proposal = propose_refund(ret) if show_refund else None
     chosen = dict(forms or {})
@@ -125,6 +130,10 @@ def render_detail(
         resolution_choices=resolution_choices(),
         resolution_form=ResolutionForm(formdata=None),
         delayed=request.args.get("delayed") == "1",
+        preview=preview,
+        customer_language=native_name(ret.customer_locale),
+        message_form=MessageReplyForm(formdata=None),
+        reply_choices=[(key, str(t.title)) for key, t in reply_templates().items()],
     ), code
 
 

@@ -80,6 +80,10 @@ class ResolutionForm(ReturnsForm):
     )
 
 
+class MessageReplyForm(ReturnsForm):
+    """The admin's answer; template, text and "asks the customer" are read by the view."""
+
+
 class BulkForm(ReturnsForm):
     """The queue's bulk buttons (``action``); the chosen returns come as repeated ``rma``."""
 

@@ -14,7 +14,7 @@ from flask import Blueprint, request, url_for
 
 from ...i18n import current_locale, format_date, format_when, reason_label, status_labels
 from ...models import utcnow
-from ...reports import STATUSES, QueueFilters, queue_page, status_counts
+from ...reports import STATUSES, QueueFilters, queue_page, status_counts, waiting_counts
 from ...reports import queue as queue_sql
 from ...state import ReturnsState, get_state
 from ...templating import render_page
@@ -31,7 +31,8 @@ def queue() -> str:
     next_url = None
     if more:
         last = rows[-1][0]
-        after = f"{last.created_at.isoformat()},{last.id}"
+        stamp = last.awaiting_since if filters.waiting else last.created_at
+        after = f"{stamp.isoformat()},{last.id}"
         next_url = url_for("returns.admin_queue", **filters.args, after=after)
     now = utcnow()
     return render_page(
@@ -39,6 +40,7 @@ def queue() -> str:
         rows=rows,
         filters=filters,
         counts=status_counts(state),
+        waiting=waiting_counts(state),
         count_cap=queue_sql.COUNT_CAP,
         count_cap_text=format_decimal(queue_sql.COUNT_CAP, locale=current_locale()),
         statuses=STATUSES,
