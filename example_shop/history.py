@@ -32,6 +32,7 @@ from flask_returns.workflow import (
     mark_received,
     reject_return,
     request_return,
+    write_to_shop,
 )
 
 from .local_stripe import create_paid_payment_intent
@@ -43,6 +44,19 @@ HISTORY_DAYS = 90
 FIRST_NUMBER = 2001
 
 # email, name, locale, street, postal code, city, country, currency
+# What a customer asks about an open return, in their own language: some returns in
+# the queue wait for the shop's answer.
+QUESTIONS = {
+    "pl": "Dzień dobry, kiedy mogę spodziewać się zwrotu pieniędzy?",
+    "de": "Hallo, wann bekomme ich mein Geld zurück?",
+    "en": "Hi, when will I get my money back?",
+    "fr": "Bonjour, quand serai-je remboursé ?",
+    "es": "Hola, ¿cuándo recibiré el reembolso?",
+    "it": "Buongiorno, quando riceverò il rimborso?",
+    "nl": "Hallo, wanneer krijg ik mijn geld terug?",
+    "sv": "Hej, när får jag tillbaka pengarna?",
+}
+
 HISTORY_CUSTOMERS = [
     ("marie@example.com", "Marie Dubois", "fr", "12 rue des Lilas", "69003", "Lyon", "FR", "EUR"),
     ("lucia@example.com", "Lucía García", "es", "Calle Mayor 14", "28013", "Madrid", "ES", "EUR"),
@@ -246,6 +260,16 @@ def _replay_return(
     def at(days: float) -> datetime:
         return min(requested_at + timedelta(days=days), now - timedelta(minutes=5))
 
+    # Its own random draw, so the rest of the history stays the same with or without it.
+    question = QUESTIONS.get(ret.customer_locale)
+    if (
+        fate.ends in ("requested", "authorized")
+        and question
+        and random.Random(order.id).random() < 0.5
+    ):
+        with clock_at(at(0.1)):
+            write_to_shop(ret, customer, question)
+            session.commit()
     if fate.ends == "requested":
         return
     if fate.ends == "rejected":

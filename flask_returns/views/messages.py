@@ -11,7 +11,7 @@ from ..i18n import ngettext
 from ..links import return_for_token
 from ..photos import StoredPhoto
 from ..state import ReturnsState, get_state
-from ..workflow import Actor, write_to_shop
+from ..workflow import Actor, find_return, write_to_shop
 from .forms import MessageForm
 from .line_choices import store_upload
 from .status import render_status
@@ -32,11 +32,15 @@ def write_message(token: str) -> Response | tuple[str, int]:
     limit = state.settings["RETURNS_MAX_PHOTOS"]
     try:
         body = checked_body(typed)
+        # The row held until the commit: two messages sent at once are counted in turn.
+        find_return(ret.rma, lock=True)
         check_customer_pace(state.session, ret)
     except MessageRefused as refused:
+        state.session.rollback()
         code = 429 if refused.code == Refusal.TOO_MANY else 400
         return render_status(ret, token, message_error=str(refused), typed=typed), code
     if len(uploads) > limit:
+        state.session.rollback()
         problem = ngettext(
             "You can add up to %(num)d photo in all.",
             "You can add up to %(num)d photos in all.",
@@ -50,6 +54,7 @@ def write_message(token: str) -> Response | tuple[str, int]:
         if stored is not None:
             photos.append(stored)
     if errors:
+        state.session.rollback()
         # Nothing is written: the photos stored so far are orphans the prune removes.
         return render_status(ret, token, message_error=" ".join(errors), typed=typed), 400
     write_to_shop(ret, Actor.customer(ret.customer_email), body, photos)
