@@ -1,8 +1,9 @@
 """The benchmark's example shop, with the customer pages' reads kept in memory.
 
 A diagnostic, not a way to run a shop: each worker reads the order (the shop's
-adapter), the units already claimed (ours) and the return behind a status link
-once, then serves every later request from that first answer. Its requests per
+adapter), the units already claimed (ours), the variants offered for an exchange
+(the shop's adapter) and the return behind a status link once, then serves every
+later request from that first answer. Its requests per
 second show what ``/returns/new`` and the status page would reach if their
 PostgreSQL round trips cost nothing.
 """
@@ -47,4 +48,5 @@ def _first_return(read: Callable[..., Any]) -> Callable[..., Any]:
 
 customer_views._order_from_session = _first_answer(customer_views._order_from_session)
 customer_views._assess = _first_answer(customer_views._assess)
+customer_views.options_for_order = _first_answer(customer_views.options_for_order)
 status_views.return_for_token = _first_return(status_views.return_for_token)
