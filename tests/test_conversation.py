@@ -191,16 +191,17 @@ def test_without_the_form_token_nothing_is_written(host):
 
 
 @pytest.mark.parametrize(
-    ("photo", "message"),
+    ("content", "name", "message"),
     [
-        ((io.BytesIO(PHP_AS_JPEG), "shell.jpg"), "is not a photo we can read"),
-        ((io.BytesIO(b""), "empty.jpg"), "is empty"),
+        (PHP_AS_JPEG, "shell.jpg", "is not a photo we can read"),
+        (b"", "empty.jpg", "is empty"),
     ],
 )
 def test_a_fake_or_empty_photo_is_refused_and_the_message_kept_for_another_try(
-    host, photo, message
+    host, content, name, message
 ):
     _rma, path = _return(host)
+    photo = (io.BytesIO(content), name)
     response = _write(host.test_client(), path, "See the photo", [photo])
     assert response.status_code == 400
     page = response.get_data(as_text=True)

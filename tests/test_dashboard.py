@@ -16,6 +16,7 @@ from flask_returns.i18n import format_money
 from flask_returns.models import Refund, ReturnLine, ReturnRequest
 from flask_returns.reports import Period, figures
 from flask_returns.reports.charts import LABEL_WIDTH, Bar, Segment, bar_chart, share_bar
+from flask_returns.testing import clock_at
 
 from .admin_helpers import admin_client, open_return, sign_in
 from .demo import BUYERS, NAMES, SHIRT
@@ -23,6 +24,16 @@ from .hosts import MemoryOrders
 
 XSS = "<script>alert(1)</script>"
 TODAY = datetime.now(UTC).date()
+
+
+@pytest.fixture(autouse=True)
+def _today_stays_today():
+    """The module's clock reads noon of TODAY in every test: TODAY is fixed when the
+    module loads, and a run that crosses midnight UTC must still see that day."""
+    with clock_at(datetime.combine(TODAY, time(12), tzinfo=UTC)):
+        yield
+
+
 SOLD = {"MUG-STONE": 40, "TSHIRT-BLU-M": 12}
 HOUR = 3600.0
 
