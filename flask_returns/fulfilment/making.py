@@ -43,6 +43,7 @@ from ..workflow import (
     record_delay,
     record_event,
     settle_fulfilment,
+    take_write_lock,
 )
 
 log = logging.getLogger("flask_returns.fulfilment")
@@ -78,13 +79,7 @@ def lock_return(ret: ReturnRequest) -> ReturnRequest:
     """Hold ``ret``'s row until the next commit, its lines, refunds and fulfilments re-read."""
     session = get_state().session
     return_id = sa.inspect(ret).identity[0]
-    if session.get_bind().dialect.name != "postgresql":
-        # SQLite has no row locks; the first write takes the database write lock.
-        session.execute(
-            sa.update(ReturnRequest)
-            .where(ReturnRequest.id == return_id)
-            .values(updated_at=utcnow())
-        )
+    take_write_lock(session, ReturnRequest.id == return_id)
     return (
         session.scalars(
             sa.select(ReturnRequest)

@@ -24,6 +24,7 @@ from ..workflow import (
     close_if_settled,
     reopen_after_failed_refund,
     settle_refund,
+    take_write_lock,
 )
 from .proposal import OPEN, before_receipt
 
@@ -45,12 +46,8 @@ def lock_return(ret: ReturnRequest, *, recording: bool = False) -> ReturnRequest
     session = get_state().session
     # The id from the identity key: an expired ``ret`` is not reloaded just for it.
     return_id = sa.inspect(ret).identity[0]
-    if not recording and session.get_bind().dialect.name != "postgresql":
-        # SQLite has no row locks; the first write takes the database write lock.
-        row = ReturnRequest.__table__.c
-        session.execute(
-            sa.update(ReturnRequest).where(row.id == return_id).values(updated_at=utcnow())
-        )
+    if not recording:
+        take_write_lock(session, ReturnRequest.id == return_id)
     if recording:
         eager = [
             joinedload(ReturnRequest.refunds, innerjoin=True),

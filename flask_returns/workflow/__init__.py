@@ -35,6 +35,7 @@ from .returns import (
     reject_return,
     reopen_after_failed_refund,
     request_return,
+    take_write_lock,
 )
 from .settling import (
     KIND_FOR,
@@ -80,6 +81,7 @@ __all__ = [
     "request_return",
     "settle_fulfilment",
     "settle_refund",
+    "take_write_lock",
     "write_to_customer",
     "write_to_shop",
 ]

@@ -87,17 +87,28 @@ def find_return(rma: str, *, lock: bool = False) -> ReturnRequest | None:
     statement = sa.select(ReturnRequest).where(wanted)
     session = _session()
     if lock:
-        if session.get_bind().dialect.name != "postgresql":
-            # SQLite has no row locks, and reads outside a write see what may change
-            # before we write: a first write takes the database's write lock instead.
-            session.execute(
-                sa.update(ReturnRequest)
-                .where(wanted)
-                .values(updated_at=ReturnRequest.updated_at)
-                .execution_options(synchronize_session=False)
-            )
+        take_write_lock(session, wanted)
         statement = statement.with_for_update().execution_options(populate_existing=True)
     return session.scalar(statement)
+
+
+def take_write_lock(session: Session, which: sa.ColumnElement[bool]) -> None:
+    """Where rows cannot be locked (SQLite), take the database's write lock first.
+
+    Call it before reading a return that a step will change. PostgreSQL locks the
+    row with the ``FOR UPDATE`` of that read; SQLite has no row locks, and its reads
+    outside a write see what another request may change before ours writes, so a
+    write that changes nothing (``updated_at`` set to itself) starts the transaction
+    holding the lock: steps on the same database take turns. The one place this rule
+    is written.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(
+            sa.update(ReturnRequest)
+            .where(which)
+            .values(updated_at=ReturnRequest.updated_at)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def new_rma() -> str:
