@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import click
 from flask.cli import AppGroup
@@ -13,6 +13,16 @@ from .state import get_state
 
 returns_cli = AppGroup("returns", help="Customer returns (flask-returns).")
 returns_cli.add_command(export_group)
+
+
+def _progress(label: str) -> Callable[[list], Iterator]:
+    """A wrapper for a list being worked through that shows a progress bar."""
+
+    def with_progress(items: list) -> Iterator:
+        with click.progressbar(items, label=label, show_pos=True) as bar:
+            yield from bar
+
+    return with_progress
 
 
 @returns_cli.group("db")
@@ -59,11 +69,7 @@ def refunds_reconcile() -> None:
     """Ask Stripe about every refund that is not final yet, and record the answers."""
     from .refunds import reconcile_open_refunds
 
-    def with_progress(pending: list) -> Iterator:
-        with click.progressbar(pending, label="Settling open refunds", show_pos=True) as bar:
-            yield from bar
-
-    done = reconcile_open_refunds(with_progress)
+    done = reconcile_open_refunds(_progress("Settling open refunds"))
     click.echo(
         f"{done.checked} open refund(s) checked: {done.settled} settled, "
         f"{done.still_open} still open"
@@ -81,11 +87,7 @@ def fulfilments_settle() -> None:
     ask again with the same key, and ask for what fell due without being asked."""
     from .fulfilment import settle_fulfilments
 
-    def with_progress(found: list) -> Iterator:
-        with click.progressbar(found, label="Settling fulfilments", show_pos=True) as bar:
-            yield from bar
-
-    done = settle_fulfilments(with_progress)
+    done = settle_fulfilments(_progress("Settling fulfilments"))
     click.echo(
         f"{done.checked} return(s) checked: {done.made} made, {done.delayed} still waiting "
         f"for the shop's system, {done.in_progress} in progress"

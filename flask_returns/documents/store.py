@@ -48,8 +48,7 @@ def label_available(ret: ReturnRequest) -> bool:
     """Whether ``ret`` has a label to print now (cheap: no rendering, no WeasyPrint)."""
     if not (labels_enabled() and ret.status in LABEL_STATUSES and ret.authorized_at is not None):
         return False
-    # Nothing travels when the customer keeps every authorized item.
-    return not all(line.keep_item or not line.quantity_authorized for line in ret.lines)
+    return not ret.nothing_travels
 
 
 def _session(ret: ReturnRequest) -> Session:

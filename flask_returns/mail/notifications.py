@@ -268,13 +268,8 @@ def _context(ret: ReturnRequest, kind: str, refund: Refund | None) -> dict[str, 
         "amount": format_money(refund.amount, refund.currency) if refund is not None else "",
         "refund_days": get_state().policy.refund_days,
         "refunded": any(r.status == "succeeded" for r in ret.refunds),
-        "nothing_to_send": _nothing_to_send(ret),
+        "nothing_to_send": ret.nothing_travels,
     }
-
-
-def _nothing_to_send(ret: ReturnRequest) -> bool:
-    lines = [line for line in ret.lines if line.quantity_authorized]
-    return bool(lines) and all(line.keep_item for line in lines)
 
 
 def _items(ret: ReturnRequest, kind: str) -> list[Item]:

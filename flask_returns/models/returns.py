@@ -104,6 +104,13 @@ class ReturnRequest(Base):
         order_by="Event.id",
     )
 
+    @property
+    def nothing_travels(self) -> bool:
+        """Whether the customer keeps every line that is (or may be) authorized: no
+        label, no parcel. Lines authorized with 0 units do not count."""
+        lines = [line for line in self.lines if line.quantity_authorized != 0]
+        return bool(lines) and all(line.keep_item for line in lines)
+
     def __repr__(self) -> str:
         return f"<ReturnRequest {self.rma} {self.status}>"
 

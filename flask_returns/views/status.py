@@ -29,15 +29,9 @@ def journey(ret: ReturnRequest) -> tuple[ReturnStatus, ...]:
     """The steps of this return: it ends resolved when not refunds alone settle it,
     and skips "received" when the customer keeps everything."""
     last = S.REFUNDED if ret.resolution == "refund" else S.RESOLVED
-    if nothing_to_send(ret):
+    if ret.nothing_travels:
         return (S.REQUESTED, S.AUTHORIZED, last)
     return (S.REQUESTED, S.AUTHORIZED, S.RECEIVED, last)
-
-
-def nothing_to_send(ret: ReturnRequest) -> bool:
-    """Whether every line the customer returns stays with them (the policy's keep-it)."""
-    lines = [line for line in ret.lines if line.quantity_authorized != 0]
-    return bool(lines) and all(line.keep_item for line in lines)
 
 
 def _return_or_404(token: str, *, with_details: bool = False) -> ReturnRequest:
@@ -63,7 +57,7 @@ def render_status(ret: ReturnRequest, token: str, **extra: object) -> str:
         message_error=extra.pop("message_error", ""),
         typed=extra.pop("typed", ""),
         journey=journey(ret),
-        nothing_to_send=nothing_to_send(ret),
+        nothing_to_send=ret.nothing_travels,
         # The token that opened the page is the link: signing it again gives the same.
         link=external_url("returns.status", token=token),
         created=request.args.get("created") == "1",

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .. import signals
-from ..models import EventAction, Message, Photo, ReturnRequest, utcnow
+from ..models import EventAction, Message, ReturnRequest, utcnow
 from ..photos import StoredPhoto
 from .inputs import Actor
-from .returns import _session, record_event
+from .returns import _session, photo_row, record_event
 
 WAITING_FOR_SHOP = "shop"
 WAITING_FOR_CUSTOMER = "customer"
@@ -32,18 +32,7 @@ def write_to_shop(
         locale=ret.customer_locale,
         created_at=now,
     )
-    for photo in photos:
-        message.photos.append(
-            Photo(
-                return_request=ret,
-                storage_key=photo.key,
-                thumbnail_key=photo.thumbnail_key,
-                width=photo.width,
-                height=photo.height,
-                byte_size=photo.byte_size,
-                created_at=now,
-            )
-        )
+    message.photos.extend(photo_row(photo, return_request=ret, created_at=now) for photo in photos)
     _session(ret).add(message)
     if ret.awaiting != WAITING_FOR_SHOP:
         ret.awaiting, ret.awaiting_since = WAITING_FOR_SHOP, now

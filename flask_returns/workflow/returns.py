@@ -27,6 +27,7 @@ from ..models import (
     utcnow,
 )
 from ..orders import Order, normalize_email, report_amount_problem
+from ..photos import StoredPhoto
 from ..policy import claimed_quantities
 from ..resolutions import check_choice
 from ..state import get_state
@@ -90,6 +91,19 @@ def find_return(rma: str, *, lock: bool = False) -> ReturnRequest | None:
         take_write_lock(session, wanted)
         statement = statement.with_for_update().execution_options(populate_existing=True)
     return session.scalar(statement)
+
+
+def photo_row(photo: StoredPhoto, **links: Any) -> Photo:
+    """The row of a photo already checked and stored, tied by ``links`` to its line
+    or message."""
+    return Photo(
+        storage_key=photo.key,
+        thumbnail_key=photo.thumbnail_key,
+        width=photo.width,
+        height=photo.height,
+        byte_size=photo.byte_size,
+        **links,
+    )
 
 
 def take_write_lock(session: Session, which: sa.ColumnElement[bool]) -> None:
@@ -249,17 +263,7 @@ def request_return(
             keep_item=choice.keep_item,
         )
         ret.lines.append(returned)
-        for photo in item.photos:
-            ret.photos.append(
-                Photo(
-                    line=returned,
-                    storage_key=photo.key,
-                    thumbnail_key=photo.thumbnail_key,
-                    width=photo.width,
-                    height=photo.height,
-                    byte_size=photo.byte_size,
-                )
-            )
+        ret.photos.extend(photo_row(photo, line=returned) for photo in item.photos)
     ret.resolution = summary_resolution(ret.lines)
     session.add(ret)
     record_event(ret, actor, A.REQUESTED, None, S.REQUESTED, {"lines": len(lines)})
@@ -376,8 +380,7 @@ def mark_refunded(
     admin overrode the policy (with a reason, on record) to refund early.
     """
     timing = get_state().policy.refund_timing
-    kept = all(line.keep_item or not line.quantity_authorized for line in ret.lines)
-    early = timing == "authorization" or policy_overridden or kept
+    early = timing == "authorization" or policy_overridden or ret.nothing_travels
     if ret.status == S.AUTHORIZED and not early:
         raise IllegalTransition(ret.rma, ret.status, S.REFUNDED)
     _move(ret, S.REFUNDED, actor, A.REFUNDED, details)
