@@ -4,7 +4,9 @@ Creates the shop's tables and the returns tables (through the returns
 migrations, as a shop owner would), loads the demo orders, and serves the shop
 on http://127.0.0.1:5000. Without ``STRIPE_API_KEY`` it starts a local Stripe
 test server on 127.0.0.1 and points the SDK at it; the demo database is made
-afresh on each start so its payments always exist on that server.
+afresh on each start so its payments always exist on that server. With
+``DEMO_CARRIER=easypost`` (or ``shippo``, ``dhl``) return labels are booked at a
+local fake of that platform, answering in its documented shapes.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from flask_returns import schema
 
 from .app import create_app
+from .carrier import start_demo_carrier
 from .history import seed_history
 from .local_stripe import LocalStripeServer
 from .mail import MailFolder
@@ -52,6 +55,12 @@ def main() -> None:
         }
         print(f"local Stripe test server on {stripe_server.api_base}")
 
+    carrier = None
+    if os.environ.get("DEMO_CARRIER"):
+        carrier, carrier_config = start_demo_carrier(os.environ["DEMO_CARRIER"])
+        config |= carrier_config
+        print(f"return labels booked at a local fake {os.environ['DEMO_CARRIER']} on {carrier.url}")
+
     # Stop cleanly on SIGTERM too, so the local Stripe server never outlives the shop.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     app = create_app(config)
@@ -76,6 +85,8 @@ def main() -> None:
     finally:
         if stripe_server is not None:
             stripe_server.stop()
+        if carrier is not None:
+            carrier.stop()
 
 
 def _mail_config(demo: Path, port: int) -> dict[str, object]:

@@ -157,3 +157,41 @@ def photos_prune(older_than_hours: int, dry_run: bool) -> None:
         raise click.ClickException(str(problem)) from None
     done = "would be deleted" if dry_run else "deleted"
     click.echo(f"{count} orphan photo file(s) {done}")
+
+
+@returns_cli.group("labels")
+def labels_group() -> None:
+    """Carrier labels (RETURNS_CARRIER): book what is missing, void, track."""
+
+
+@labels_group.command("retry")
+@click.option(
+    "--refused", is_flag=True, help="Also book again where the carrier refused an address."
+)
+def labels_retry(refused: bool) -> None:
+    """Book the labels that failed or were never asked for; void cancelled returns' labels.
+
+    Safe to run from cron on several servers at once: each return is claimed.
+    """
+    from .carriers import carrier, retry_labels
+
+    if carrier() is None:
+        click.echo("No carrier platform is set (RETURNS_CARRIER): nothing to book.")
+        return
+    done = retry_labels(refused_too=refused)
+    click.echo(
+        f"Booked {done.booked} label(s); {done.still_missing} still missing; "
+        f"{done.voided} unused label(s) voided."
+    )
+
+
+@labels_group.command("track")
+def labels_track() -> None:
+    """Ask the carrier where each return parcel on its way is (for shops without webhooks)."""
+    from .carriers import carrier, poll_tracking
+
+    if carrier() is None:
+        click.echo("No carrier platform is set (RETURNS_CARRIER): nothing to track.")
+        return
+    asked, changed = poll_tracking()
+    click.echo(f"Asked about {asked} parcel(s); {changed} moved on.")

@@ -9,6 +9,7 @@ from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from .carriers.registry import carrier_from_settings
 from .cli import returns_cli
 from .documents.startup import check_label_setup
 from .errors import ConfigurationError
@@ -99,6 +100,7 @@ class Returns:
             storage=storage,
             limiter=_limiter_for(app),
             policy=policy,
+            carrier=carrier_from_settings(settings.values),
         )
         app.register_blueprint(create_blueprint(app), url_prefix=settings.url_prefix)
         warn_if_unguarded(app)

@@ -37,3 +37,8 @@ store_credit_issued = _signals.signal("store-credit-issued")
 #: body, language, photos): a customer's (``message_received``) or the shop's.
 message_received = _signals.signal("message-received")
 message_sent = _signals.signal("message-sent")
+#: Carrier signals carry ``shipment``: the :class:`~flask_returns.models.Shipment` row
+#: (carrier, tracking number, cost). ``label_booked`` when a platform sold the label,
+#: ``parcel_delivered`` when its tracking says the parcel reached the shop.
+label_booked = _signals.signal("label-booked")
+parcel_delivered = _signals.signal("parcel-delivered")

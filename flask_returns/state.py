@@ -29,6 +29,8 @@ class ReturnsState:
     limiter: Any
     # Built once from the settings (or the host's RETURNS_POLICY).
     policy: ReturnPolicy
+    # The carrier platform that books labels (RETURNS_CARRIER), or None.
+    carrier: Any = None
     # Page pieces built once per language (see page_parts).
     page_parts: dict[tuple[str, str], Any] = field(default_factory=dict)
 

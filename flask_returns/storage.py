@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-_KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,40}(/[a-z0-9][a-z0-9_-]{0,80}){0,2}\.(jpg|pdf)")
+_KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,40}(/[a-z0-9][a-z0-9_-]{0,80}){0,2}\.(jpg|pdf|png)")
 
 
 def new_key(folder: str, suffix: str) -> str:

@@ -23,7 +23,7 @@ from .hosts import MemoryOrders, make_host
 from .label_helpers import LABEL_SETTINGS
 from .mail_helpers import RETURN_ADDRESS, mail_config
 
-pytest_plugins = ["tests.harness.fixtures"]
+pytest_plugins = ["tests.harness.fixtures", "tests.carrier_helpers"]
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -24,6 +24,7 @@ RETURNS_TABLES = {
     "returns_photo",
     "returns_refund",
     "returns_fulfilment",
+    "returns_shipment",
     "returns_message",
     "returns_label",
     "returns_outbox",

@@ -7,12 +7,14 @@ what it prints has changed. Importing this package does not import WeasyPrint.
 
 from __future__ import annotations
 
+from .facts import booked_shipment
 from .pdf import DocumentError
 from .providers import CarrierLabel, LabelProvider, LabelRequest, PackLine, PermitLabelProvider
 from .store import (
     LabelUnavailable,
     current_document,
     label_available,
+    label_due,
     label_pdf,
     labels_enabled,
     prepare_label,
@@ -27,8 +29,10 @@ __all__ = [
     "LabelUnavailable",
     "PackLine",
     "PermitLabelProvider",
+    "booked_shipment",
     "current_document",
     "label_available",
+    "label_due",
     "label_pdf",
     "labels_enabled",
     "prepare_label",

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 
 from ..i18n import text_direction, using_locale
 from ..links import status_url
-from ..models import ReturnRequest
+from ..models import ReturnRequest, Shipment, ShipmentStatus
 from ..orders import Address
 from ..state import get_state
 from .providers import LabelProvider, LabelRequest, PackLine, provider_from
@@ -49,6 +49,11 @@ class LabelFacts:
     refund_on_authorization: bool
     contact_email: str
     contact_phone: str
+    # A label bought from a carrier platform (``RETURNS_CARRIER``): stored files.
+    carrier_label_key: str = ""
+    carrier_label_type: str = ""
+    drop_off_qr_key: str = ""
+    tracking_number: str = ""
     version: int = DOCUMENT_VERSION
 
     @property
@@ -78,6 +83,21 @@ def sender_address(ret: ReturnRequest) -> Address:
     return Address(name=name, line1="", city="", postal_code="", country="")
 
 
+def packed_lines(ret: ReturnRequest) -> tuple[PackLine, ...]:
+    """What goes in the box: the authorized units of lines the customer does not keep."""
+    return tuple(
+        PackLine(line.name, line.sku, line.quantity_authorized)
+        for line in ret.lines
+        if line.quantity_authorized and not line.keep_item
+    )
+
+
+def booked_shipment(ret: ReturnRequest) -> Shipment | None:
+    """The carrier label bought for ``ret`` and not voided, if any."""
+    booked = [s for s in ret.shipments if s.status == ShipmentStatus.BOOKED]
+    return booked[-1] if booked else None
+
+
 def current_provider() -> LabelProvider:
     return provider_from(get_state().settings["RETURNS_LABEL_PROVIDER"])
 
@@ -91,7 +111,20 @@ def gather_facts(ret: ReturnRequest) -> LabelFacts:
     policy = get_state().policy
     with using_locale(ret.customer_locale) as locale:
         direction = text_direction(locale)
-    return LabelFacts(
+    shipment = booked_shipment(ret) if get_state().carrier is not None else None
+    carrier = {}
+    if shipment is not None:
+        carrier = {
+            "provider": shipment.provider,
+            "carrier_name": shipment.carrier,
+            "carrier_service": shipment.service,
+            "carrier_account": "",
+            "carrier_label_key": shipment.label_key,
+            "carrier_label_type": shipment.label_media_type,
+            "drop_off_qr_key": shipment.qr_key,
+            "tracking_number": shipment.tracking_number,
+        }
+    facts = LabelFacts(
         rma=ret.rma,
         order_number=ret.order_number,
         locale=str(locale),
@@ -101,11 +134,7 @@ def gather_facts(ret: ReturnRequest) -> LabelFacts:
         shop_name=settings["RETURNS_SHOP_NAME"],
         return_address=settings["RETURNS_RETURN_ADDRESS"],
         sender=sender_address(ret),
-        lines=tuple(
-            PackLine(line.name, line.sku, line.quantity_authorized)
-            for line in ret.lines
-            if line.quantity_authorized and not line.keep_item
-        ),
+        lines=packed_lines(ret),
         authorized_on=ret.authorized_at.date(),
         drop_off_by=(ret.authorized_at + timedelta(days=settings["RETURNS_DROP_OFF_DAYS"])).date(),
         status_url=status_url(ret),
@@ -120,3 +149,4 @@ def gather_facts(ret: ReturnRequest) -> LabelFacts:
         contact_email=contact.get("email", ""),
         contact_phone=contact.get("phone", ""),
     )
+    return replace(facts, **carrier) if carrier else facts

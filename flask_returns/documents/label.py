@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from flask import current_app, render_template
 
 from ..i18n import using_locale
+from ..state import get_state
 from ..templating import template_context
 from .barcodes import code128_svg, qr_svg, svg_data_uri
 from .embed import draw_pdf_label, image_data_uri
 from .facts import LabelFacts, current_provider
 from .layout import PREPAID_BOX_WIDTH_MM, PageLayout, layout_for, prepaid_mark_size_pt
 from .pdf import DocumentError, html_to_pdf
-from .providers import PDF, CarrierLabel
+from .providers import PDF, PNG, CarrierLabel
 
 TEMPLATE = "returns/documents/label.html"
 STYLESHEET = "returns/documents/label.css"
@@ -36,15 +37,32 @@ class Artwork:
     # The carrier's label as an image, or "" (built-in label, or a PDF drawn on later).
     carrier_image: str
     carrier_pdf: bool
+    # The carrier's code for printer-free drop-off, as a PNG data: URI, or "".
+    drop_off_qr: str = ""
 
 
 def _artwork(facts: LabelFacts, carrier: CarrierLabel | None) -> Artwork:
+    drop_off = ""
+    if facts.drop_off_qr_key:
+        drop_off = image_data_uri(CarrierLabel(_stored(facts.drop_off_qr_key), PNG))
     return Artwork(
         barcode=svg_data_uri(code128_svg(facts.rma)),
         qr=svg_data_uri(qr_svg(facts.status_url)),
         carrier_image=image_data_uri(carrier) if carrier and carrier.media_type != PDF else "",
         carrier_pdf=bool(carrier and carrier.media_type == PDF),
+        drop_off_qr=drop_off,
     )
+
+
+def _stored(key: str) -> bytes:
+    return get_state().storage.load(key)
+
+
+def carrier_label(facts: LabelFacts) -> CarrierLabel | None:
+    """The label bought from the carrier platform, or what the label provider gives."""
+    if facts.carrier_label_key:
+        return CarrierLabel(_stored(facts.carrier_label_key), facts.carrier_label_type)
+    return current_provider().label_for(facts.label_request())
 
 
 def text_direction_of(*texts: str) -> str:
@@ -108,7 +126,7 @@ def _css_numbers(layout: PageLayout) -> dict[str, str]:
 
 def render_document(facts: LabelFacts) -> bytes:
     """The PDF for ``facts``: label page (built-in or the carrier's) and packing page."""
-    carrier = current_provider().label_for(facts.label_request())
+    carrier = carrier_label(facts)
     pdf = html_to_pdf(
         render_label_html(facts, carrier),
         stylesheet=render_label_css(facts.page_size),

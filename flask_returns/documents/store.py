@@ -25,7 +25,7 @@ from ..models import EventAction, LabelDocument, ReturnRequest, ReturnStatus
 from ..state import get_state
 from ..storage import new_key
 from ..workflow import Actor, record_event
-from .facts import LabelFacts, gather_facts
+from .facts import LabelFacts, booked_shipment, gather_facts
 
 logger = logging.getLogger("flask_returns.documents")
 
@@ -44,11 +44,21 @@ def labels_enabled() -> bool:
     return get_state().settings["RETURNS_RETURN_ADDRESS"] is not None
 
 
-def label_available(ret: ReturnRequest) -> bool:
-    """Whether ``ret`` has a label to print now (cheap: no rendering, no WeasyPrint)."""
+def label_due(ret: ReturnRequest) -> bool:
+    """Whether ``ret`` should have a label: authorized, labels on, something travels."""
     if not (labels_enabled() and ret.status in LABEL_STATUSES and ret.authorized_at is not None):
         return False
     return not ret.nothing_travels
+
+
+def label_available(ret: ReturnRequest) -> bool:
+    """Whether ``ret`` has a label to print now (cheap: no rendering, no WeasyPrint).
+
+    With a carrier platform, only once its label is bought.
+    """
+    if not label_due(ret):
+        return False
+    return get_state().carrier is None or booked_shipment(ret) is not None
 
 
 def _session(ret: ReturnRequest) -> Session:

@@ -107,6 +107,11 @@ def action_label(action: str) -> str:
         A.FULFILMENT_DELAYED: _("The shop's system did not answer"),
         A.MESSAGE_RECEIVED: _("Customer wrote"),
         A.MESSAGE_SENT: _("Shop wrote"),
+        A.LABEL_BOOKED: _("Carrier label issued"),
+        A.LABEL_DELAYED: _("The carrier did not issue the label"),
+        A.LABEL_VOIDED: _("Unused carrier label voided"),
+        A.PARCEL_IN_TRANSIT: _("Parcel in transit"),
+        A.PARCEL_DELIVERED: _("Parcel delivered to the shop"),
     }
     return labels.get(action, action)
 

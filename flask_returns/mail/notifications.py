@@ -28,6 +28,7 @@ from sqlalchemy.orm import object_session
 from werkzeug.routing import BuildError
 
 from .. import links, signals
+from ..carriers.parcel import parcel_view
 from ..i18n import format_money, line_resolution_label, reason_label, using_locale
 from ..i18n import gettext as _
 from ..models import (
@@ -38,6 +39,7 @@ from ..models import (
     Resolution,
     ReturnLine,
     ReturnRequest,
+    Shipment,
 )
 from ..state import get_state
 from ..templating import template_context
@@ -81,6 +83,8 @@ def connect_receivers() -> None:
     signals.store_credit_issued.connect(_on_store_credit)
     signals.message_sent.connect(_on_message_sent)
     signals.message_received.connect(_on_message_received)
+    signals.label_booked.connect(_on_label_booked)
+    signals.parcel_delivered.connect(_on_parcel_delivered)
 
 
 def _on_requested(ret: ReturnRequest, **_kw: Any) -> None:
@@ -132,8 +136,20 @@ def _on_message_received(ret: ReturnRequest, *, message: Message, **_kw: Any) ->
     notify_support(ret, message)
 
 
-def notify_support(ret: ReturnRequest, message: Message) -> OutboxMessage | None:
-    """Tell the support address of a customer's message, in the shop's language."""
+def _on_label_booked(ret: ReturnRequest, **_kw: Any) -> None:
+    notify(ret, "label_ready")
+
+
+def _on_parcel_delivered(ret: ReturnRequest, *, shipment: Shipment, **_kw: Any) -> None:
+    if get_state().settings["RETURNS_PARCEL_ARRIVED_NOTICE"]:
+        notify_support(ret, shipment=shipment)
+
+
+def notify_support(
+    ret: ReturnRequest, message: Message | None = None, *, shipment: Shipment | None = None
+) -> OutboxMessage | None:
+    """Tell the support address of a customer's message (or that a parcel arrived),
+    in the shop's language."""
     settings = get_state().settings
     recipient = settings["RETURNS_SUPPORT_EMAIL"]
     if not recipient:
@@ -143,24 +159,33 @@ def notify_support(ret: ReturnRequest, message: Message) -> OutboxMessage | None
             **template_context(),
             "ret": ret,
             "message": message,
+            "shipment": shipment,
             "admin_link": _absolute(
-                lambda: links.external_url("returns.admin_detail", rma=ret.rma) + "#messages"
+                lambda: (
+                    links.external_url("returns.admin_detail", rma=ret.rma)
+                    + ("#messages" if message is not None else "")
+                )
             ),
         }
-        subject = one_line(_("Customer message on return %(rma)s", rma=ret.rma))
-        html = render_template("returns/email/support_notice.html", subject=subject, **context)
-        text = render_template("returns/email/support_notice.txt", subject=subject, **context)
+        if message is not None:
+            kind = "support_notice"
+            subject = one_line(_("Customer message on return %(rma)s", rma=ret.rma))
+        else:
+            kind = "parcel_arrived"
+            subject = one_line(_("Return parcel %(rma)s delivered to the shop", rma=ret.rma))
+        html = render_template(f"returns/email/{kind}.html", subject=subject, **context)
+        text = render_template(f"returns/email/{kind}.txt", subject=subject, **context)
     return outbox.queue(
         object_session(ret) or get_state().session(),
         ret,
-        kind="support_notice",
+        kind=kind,
         recipient=recipient,
         locale=str(locale),
         subject=subject,
         text_body=_tidy(text),
         html_body=html,
         attach_label=False,
-        message_id=new_message_id("support_notice"),
+        message_id=new_message_id(kind),
     )
 
 
@@ -219,6 +244,7 @@ SUBJECTS: dict[str, Callable[[ReturnRequest, dict[str, Any]], str]] = {
         "We have received your return request %(rma)s", rma=ret.rma
     ),
     "authorized": lambda ret, c: _("Your return %(rma)s has been authorized", rma=ret.rma),
+    "label_ready": lambda ret, c: _("Your return label for %(rma)s", rma=ret.rma),
     "rejected": lambda ret, c: _("Your return %(rma)s could not be accepted", rma=ret.rma),
     "goods_received": lambda ret, c: _("Your items for return %(rma)s have arrived", rma=ret.rma),
     "refund_issued": lambda ret, c: _(
@@ -245,10 +271,11 @@ SUBJECTS: dict[str, Callable[[ReturnRequest, dict[str, Any]], str]] = {
 
 def _context(ret: ReturnRequest, kind: str, refund: Refund | None) -> dict[str, Any]:
     settings = get_state().settings.values
-    attach = kind == "authorized" and _label_available(ret)
+    attach = kind in ("authorized", "label_ready") and _label_available(ret)
+    parcel = parcel_view(ret) if kind in ("authorized", "label_ready") else None
     drop_off_days = settings.get("RETURNS_DROP_OFF_DAYS")
     drop_off_by: datetime | None = None
-    if kind == "authorized" and drop_off_days and ret.authorized_at is not None:
+    if kind in ("authorized", "label_ready") and drop_off_days and ret.authorized_at is not None:
         drop_off_by = ret.authorized_at + timedelta(days=drop_off_days)
     return {
         **template_context(),
@@ -263,6 +290,13 @@ def _context(ret: ReturnRequest, kind: str, refund: Refund | None) -> dict[str, 
         if attach
         else None,
         "attach_label": attach,
+        "parcel": parcel,
+        "label_follows": bool(parcel and parcel.label_pending),
+        "drop_off_link": _absolute(
+            lambda: links.external_url("returns.drop_off_code", token=links.status_token(ret))
+        )
+        if parcel is not None and parcel.has_drop_off_code
+        else None,
         "drop_off_by": drop_off_by,
         "refund": refund,
         "amount": format_money(refund.amount, refund.currency) if refund is not None else "",

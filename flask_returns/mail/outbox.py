@@ -276,7 +276,7 @@ def _mime(row: sa.Row[Any]) -> EmailMessage:
 
 def _label(return_id: int) -> tuple[Attachment, ...]:
     """The return's label PDF, made now if it was not yet (its record is kept)."""
-    from ..documents import LabelUnavailable, label_pdf
+    from ..documents import LabelUnavailable, booked_shipment, label_pdf
 
     session = get_state().session
     ret = session.get(ReturnRequest, return_id)
@@ -291,4 +291,9 @@ def _label(return_id: int) -> tuple[Attachment, ...]:
     except sa.exc.SQLAlchemyError:
         session.rollback()
         log.warning("flask-returns: the label record of %s was not kept", ret.rma)
-    return (Attachment(f"return-{ret.rma}.pdf", pdf),)
+    found = [Attachment(f"return-{ret.rma}.pdf", pdf)]
+    shipment = booked_shipment(ret)
+    if shipment is not None and shipment.qr_key:  # the code for printer-free drop-off
+        code = get_state().storage.load(shipment.qr_key)
+        found.append(Attachment(f"drop-off-{ret.rma}.png", code, "image", "png"))
+    return tuple(found)

@@ -14,6 +14,7 @@ from .conversation import Message
 from .outgoing import LabelDocument, OutboxMessage
 from .returns import Event, Photo, ReturnLine, ReturnRequest
 from .settlements import Fulfilment, Refund, StripeEvent
+from .shipments import Shipment
 from .statuses import (
     ActorKind,
     EventAction,
@@ -23,6 +24,7 @@ from .statuses import (
     RefundStatus,
     Resolution,
     ReturnStatus,
+    ShipmentStatus,
 )
 
 __all__ = [
@@ -45,6 +47,8 @@ __all__ = [
     "ReturnLine",
     "ReturnRequest",
     "ReturnStatus",
+    "Shipment",
+    "ShipmentStatus",
     "StripeEvent",
     "UTCDateTime",
     "utcnow",

@@ -16,6 +16,7 @@ from .statuses import ReturnStatus
 if TYPE_CHECKING:
     from .conversation import Message
     from .settlements import Fulfilment, Refund
+    from .shipments import Shipment
 
 
 class ReturnRequest(Base):
@@ -94,6 +95,9 @@ class ReturnRequest(Base):
     )
     fulfilments: Mapped[list[Fulfilment]] = relationship(
         back_populates="return_request", cascade="all, delete-orphan", order_by="Fulfilment.id"
+    )
+    shipments: Mapped[list[Shipment]] = relationship(
+        back_populates="return_request", cascade="all, delete-orphan", order_by="Shipment.id"
     )
     # History rows are never deleted through the ORM; the database cascade removes
     # them only when the host deletes a whole return.

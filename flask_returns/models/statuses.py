@@ -52,6 +52,11 @@ class EventAction(enum.StrEnum):
     FULFILMENT_DELAYED = "fulfilment_delayed"
     MESSAGE_RECEIVED = "message_received"
     MESSAGE_SENT = "message_sent"
+    LABEL_BOOKED = "label_booked"
+    LABEL_DELAYED = "label_delayed"
+    LABEL_VOIDED = "label_voided"
+    PARCEL_IN_TRANSIT = "parcel_in_transit"
+    PARCEL_DELIVERED = "parcel_delivered"
 
     @classmethod
     def for_refund(cls, status: RefundStatus) -> EventAction:
@@ -96,6 +101,14 @@ class FulfilmentKind(enum.StrEnum):
 
     OUTBOUND_ORDER = "outbound_order"
     STORE_CREDIT = "store_credit"
+
+
+class ShipmentStatus(enum.StrEnum):
+    # Written, the platform not yet heard from (or its answer lost, or it refused).
+    PENDING = "pending"
+    BOOKED = "booked"
+    # The unused label was given back (cancelled return).
+    VOIDED = "voided"
 
 
 class FulfilmentStatus(enum.StrEnum):

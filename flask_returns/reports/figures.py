@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from ..models import Refund, RefundStatus, ReturnLine, ReturnRequest, ReturnStatus, utcnow
 from .kept import KeptValue, kept_values
 from .outcomes import COUNTED, Outcomes, outcome_counts, outcomes_from
+from .shipping import ShippingSpend, shipping_spend
 
 S = ReturnStatus
 R = ReturnRequest
@@ -136,6 +137,8 @@ class Dashboard:
     # Per currency, refunded against kept (exchanges, store credit): see .kept.
     kept: list[KeptValue]
     oldest_open: list[OpenReturn]
+    # Return labels bought from carrier platforms, per carrier and currency.
+    shipping: list[ShippingSpend]
     # False when the order adapter cannot say how many units were sold.
     rates_available: bool
 
@@ -327,5 +330,6 @@ def dashboard(
         refunds=refunds,
         kept=kept_values(session, period.since, period.until, refunded, currency),
         oldest_open=oldest_open(session, currency),
+        shipping=shipping_spend(session, period.since, period.until),
         rates_available=sold is not None,
     )

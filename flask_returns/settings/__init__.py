@@ -88,6 +88,12 @@ def _check_together(values: dict[str, Any]) -> None:
             raise ConfigurationError(
                 f"{key} names reasons missing from RETURNS_REASONS: " + ", ".join(sorted(unknown))
             )
+    if values["RETURNS_CARRIER"] is not None and values["RETURNS_LABEL_PROVIDER"] is not None:
+        raise ConfigurationError(
+            "set RETURNS_CARRIER or RETURNS_LABEL_PROVIDER, not both: which one makes labels?"
+        )
+    if values["RETURNS_CARRIER"] is not None and values["RETURNS_RETURN_ADDRESS"] is None:
+        raise ConfigurationError("RETURNS_CARRIER books labels to RETURNS_RETURN_ADDRESS: set it")
     if values["RETURNS_DEFAULT_LOCALE"] not in values["RETURNS_LOCALES"]:
         raise ConfigurationError("RETURNS_DEFAULT_LOCALE must be one of RETURNS_LOCALES")
 

@@ -304,6 +304,7 @@ def label_provider(key: str, value: Any) -> Any:
 MAIL_KINDS = (
     "request_received",
     "authorized",
+    "label_ready",
     "rejected",
     "goods_received",
     "refund_issued",

@@ -8,6 +8,7 @@ the README's settings table is tested against it, and nothing else reads a
 from __future__ import annotations
 
 from . import checks
+from .carriers import CARRIER_SETTINGS
 from .checks import Setting
 from .conversation import CONVERSATION_SETTINGS
 from .defaults import DEFAULT_REASONS, shipped_locales
@@ -328,4 +329,6 @@ SETTINGS: tuple[Setting, ...] = (
     *RESOLUTION_SETTINGS,
     # ---------------------------------------------------------------- conversation
     *CONVERSATION_SETTINGS,
+    # ---------------------------------------------------------------- carriers
+    *CARRIER_SETTINGS,
 )

@@ -10,7 +10,7 @@ import time
 from flask import Blueprint, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
-from ..documents import prepare_label
+from ..carriers import make_label
 from ..fulfilment import carry_out
 from ..i18n import current_locale, reason_label
 from ..i18n import gettext as _
@@ -148,7 +148,7 @@ def _open_return(
     state.session.commit()
     session.pop(SESSION_ORDER, None)
     if ret.status == ReturnStatus.AUTHORIZED:  # the policy authorized it at once
-        prepare_label(ret)
+        make_label(ret, Actor.system("auto_authorization"))
         carry_out(ret, Actor.system("auto_authorization"))
     return ret
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, request, url_for
 from werkzeug.wrappers import Response
 
+from ..carriers import make_label
 from ..documents import label_available, label_pdf, reprint_label
 from ..i18n import gettext as _
 from ..links import return_for_token
@@ -62,10 +63,25 @@ def admin_reprint(rma: str) -> Response | tuple[str, int]:
     return redirect(url_for("returns.admin_detail", rma=ret.rma, done="label_reprint"))
 
 
+def admin_book(rma: str) -> Response | tuple[str, int]:
+    """Ask the carrier for a label that is missing (it failed, or refused an address)."""
+    ret = return_or_404(rma)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        problem = _("The form had expired. Please send it again.") if form.errors else ""
+        return render_detail(ret, problem=problem, code=400)
+    booking = make_label(ret, admin_actor())
+    done = "label_booked" if booking.result == "booked" else "label_missing"
+    return redirect(url_for("returns.admin_detail", rma=ret.rma, done=done))
+
+
 def register(blueprint: Blueprint, state: ReturnsState) -> None:
     guard_admin_endpoints(blueprint)
     blueprint.add_url_rule("/status/<token>/label.pdf", "label_pdf", customer_label)
     blueprint.add_url_rule("/admin/returns/<rma>/label.pdf", "admin_label_pdf", admin_label)
+    blueprint.add_url_rule(
+        "/admin/returns/<rma>/label/book", "admin_label_book", admin_book, methods=["POST"]
+    )
     blueprint.add_url_rule(
         "/admin/returns/<rma>/label/reprint",
         "admin_label_reprint",

@@ -7,7 +7,9 @@ import hmac
 from flask import Blueprint, abort, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from ..documents import label_available
+from ..carriers import void_label
+from ..carriers.parcel import parcel_view
+from ..documents import booked_shipment, label_available
 from ..errors import IllegalTransition
 from ..i18n import gettext as _
 from ..i18n import reason_label
@@ -66,6 +68,7 @@ def render_status(ret: ReturnRequest, token: str, **extra: object) -> str:
         cancel_form=ConfirmForm(),
         reason_label=reason_label,
         label_url=url_for("returns.label_pdf", token=token) if label_available(ret) else None,
+        parcel=parcel_view(ret),
         **extra,
     )
 
@@ -85,7 +88,20 @@ def cancel(token: str) -> Response | tuple[str, int]:
             back=url_for("returns.status", token=token),
         ), 409
     get_state().session.commit()
+    void_label(ret, Actor.customer(ret.customer_email))  # after the commit, like a booking
     return redirect(url_for("returns.status", token=token, cancelled=1))
+
+
+def drop_off_code(token: str) -> Response:
+    """The carrier's QR code for printer-free drop-off, to whoever holds the status link."""
+    ret = _return_or_404(token)
+    shipment = booked_shipment(ret) if label_available(ret) else None
+    if shipment is None or not shipment.qr_key:
+        abort(404)
+    response = Response(get_state().storage.load(shipment.qr_key), mimetype="image/png")
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def photo(token: str, photo_id: int, size: str) -> Response:
@@ -127,6 +143,7 @@ def register(blueprint: Blueprint, state: ReturnsState) -> None:
     )
     blueprint.add_url_rule("/status/<token>", "status", status)
     blueprint.add_url_rule("/status/<token>/cancel", "cancel", cancel, methods=["POST"])
+    blueprint.add_url_rule("/status/<token>/drop-off.png", "drop_off_code", drop_off_code)
     blueprint.add_url_rule(
         "/status/<token>/photos/<int:photo_id>/<any(full, thumb):size>", "photo", photo
     )

@@ -15,7 +15,7 @@ from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from ...documents import prepare_label
+from ...carriers import make_label
 from ...errors import IllegalTransition, InvalidReturn
 from ...fulfilment import carry_out
 from ...i18n import gettext as _
@@ -101,7 +101,7 @@ def _step(ret: ReturnRequest, action: str, run: Callable[[], None]) -> Page:
         return render_detail(ret, problem=_("These quantities cannot be taken."), code=400)
     session.commit()
     if action == "authorize":
-        prepare_label(ret)  # after the commit: a failed label never undoes the step
+        make_label(ret, admin_actor())  # after the commit: a failed label never undoes the step
     return _done(ret, action, delayed=carried_out_later(ret))
 
 
@@ -229,7 +229,7 @@ def _bulk_authorize(state: ReturnsState, rma: str) -> str:
         label = status_labels().get(refused.current, refused.current)
         return _("It is “%(status)s”, so it cannot be authorized.", status=label)
     state.session.commit()
-    prepare_label(ret)
+    make_label(ret, admin_actor())
     carry_out(ret, admin_actor())
     return ""
 

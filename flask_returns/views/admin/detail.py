@@ -11,9 +11,17 @@ from typing import Any
 from flask import Blueprint, abort, request
 from werkzeug.wrappers import Response
 
+from ...carriers.parcel import parcel_view
 from ...conversation import reply_templates
-from ...documents import label_available
-from ...i18n import action_label, actor_label, format_when, reason_label, status_labels
+from ...documents import booked_shipment, label_available
+from ...i18n import (
+    action_label,
+    actor_label,
+    format_money,
+    format_when,
+    reason_label,
+    status_labels,
+)
 from ...models import Photo, ReturnRequest, ReturnStatus, utcnow
 from ...page_parts import native_name
 from ...policy import assess_order, claimed_quantities
@@ -125,6 +133,8 @@ def render_detail(
         condition_labels=CONDITION_LABELS,
         format_when=format_when,
         label_available=label_available(ret),
+        parcel=parcel_view(ret),
+        shipment_cost=_label_cost(ret),
         label_form=ConfirmForm(formdata=None),
         resolution_panel=resolution_panel(ret, order),
         resolution_choices=resolution_choices(),
@@ -135,6 +145,13 @@ def render_detail(
         message_form=MessageReplyForm(formdata=None),
         reply_choices=[(key, str(t.title)) for key, t in reply_templates().items()],
     ), code
+
+
+def _label_cost(ret: ReturnRequest) -> str:
+    shipment = booked_shipment(ret)
+    if shipment is None or shipment.cost is None or not shipment.currency:
+        return ""
+    return format_money(shipment.cost, shipment.currency)
 
 
 def detail(rma: str) -> tuple[str, int]:
