@@ -271,6 +271,10 @@ def test_tracking_webhooks_are_checked_and_applied_once(make_carrier_host, easyp
     assert kinds == [*before, "parcel_arrived"]
     assert _actions(app, rma).count("parcel_in_transit") == 1
     assert _actions(app, rma).count("parcel_delivered") == 1
+    # The queue shows it to whoever checks incoming parcels.
+    queue = client.get("/returns/admin/").get_data(as_text=True)
+    assert "Parcels delivered, not yet checked <strong>1</strong>" in queue
+    assert rma in client.get("/returns/admin/?arrived=1").get_data(as_text=True)
 
 
 def test_the_tracking_poll_moves_parcels_on(make_carrier_host, easypost):
@@ -424,3 +428,50 @@ def test_the_label_e_mail_carries_the_label_and_the_drop_off_code(make_carrier_h
     attached = {part.get_filename(): part.get_content_type() for part in message.iter_attachments()}
     assert attached == {f"return-{rma}.pdf": "application/pdf", f"drop-off-{rma}.png": "image/png"}
     assert "drop-off.png" in label_mail.html_body  # shown in the message too
+
+
+def test_twenty_admins_authorizing_at_once_buy_one_label(make_carrier_host, easypost):
+    import re
+
+    app = make_carrier_host("easypost", easypost, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 25})
+    with app.app_context():
+        from flask_returns.testing import open_return
+
+        order = app.extensions["returns"].orders.get_order("9001")
+        rma = open_return(order, {"L1": (1, "size_fit")}).rma
+    token = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+    start = threading.Barrier(20, timeout=30)
+    codes: list[int] = []
+
+    def click() -> None:
+        client = app.test_client()
+        page = client.get(f"/returns/admin/returns/{rma}").get_data(as_text=True)
+        csrf = token.search(page).group(1)
+        start.wait()
+        answer = client.post(f"/returns/admin/returns/{rma}/authorize", data={"csrf_token": csrf})
+        codes.append(answer.status_code)
+
+    threads = [threading.Thread(target=click) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=90)
+    assert len(codes) == 20 and codes.count(302) == 1
+    assert easypost.purchases == 1
+    assert len(shipments(app, rma)) == 1
+
+
+def test_shippo_tracking_webhooks_need_the_shops_token(make_carrier_host, shippo):
+    app = make_carrier_host("shippo", shippo)
+    rma = authorized(app)
+    _book(app, rma)
+    [shipment] = shipments(app, rma)
+    client = app.test_client()
+    headers, body, query = shippo.webhook(shipment.tracking_number, "TRANSIT")
+    url = "/returns/carriers/shippo/webhook"
+    assert client.post(url, data=body, headers=headers).status_code == 400  # no token
+    wrong = {**query, "token": "guess"}
+    assert client.post(url, data=body, headers=headers, query_string=wrong).status_code == 400
+    answer = client.post(url, data=body, headers=headers, query_string=query)
+    assert answer.status_code == 200 and answer.json["applied"] == 1
+    assert shipments(app, rma)[0].tracking_status == "in_transit"

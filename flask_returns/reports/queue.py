@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import load_only
 
-from ..models import ReturnLine, ReturnRequest, ReturnStatus, utcnow
+from ..models import ReturnLine, ReturnRequest, ReturnStatus, Shipment, ShipmentStatus, utcnow
 from ..orders import normalize_email
 from ..state import ReturnsState
 
@@ -57,6 +57,8 @@ class QueueFilters:
     args: dict[str, Any] = field(default_factory=dict)
     # "shop" or "customer": only returns whose conversation waits for them, longest first.
     waiting: str = ""
+    # Only authorized returns whose parcel the carrier says was delivered to the shop.
+    arrived: bool = False
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any], reasons: tuple[str, ...]) -> QueueFilters:
@@ -71,16 +73,21 @@ class QueueFilters:
         q = str(args.get("q", "")).strip()[:254]
         waiting = args.get("waiting", "")
         waiting = waiting if waiting in WAITING else ""
+        arrived = not waiting and args.get("arrived") == "1"
         if waiting:
             statuses = STATUSES  # an unanswered message matters whatever the status
+        if arrived:
+            statuses = (S.AUTHORIZED,)  # delivered, not yet recorded as received
         kept: dict[str, Any] = {"status": list(statuses)}
         if waiting:
             kept = {"waiting": waiting}
+        if arrived:
+            kept = {"arrived": "1"}
         for key, value in (("reason", reason), ("age", age), ("currency", currency), ("q", q)):
             if value not in ("", None):
                 kept[key] = value
         after = _read_after(args.get("after", ""))
-        return cls(statuses, reason, age, currency, q, after, kept, waiting)
+        return cls(statuses, reason, age, currency, q, after, kept, waiting, arrived)
 
 
 def _read_after(text: str) -> tuple[datetime, int] | None:
@@ -114,6 +121,8 @@ def _conditions(filters: QueueFilters) -> list[sa.ColumnElement[bool]]:
                 R.customer_email == normalize_email(filters.q),
             )
         )
+    if filters.arrived:
+        found.append(_parcel_delivered())
     if filters.after is not None:
         key = (R.awaiting_since, R.id) if filters.waiting else (R.created_at, R.id)
         found.append(sa.tuple_(*key) > filters.after)
@@ -214,6 +223,26 @@ def status_counts(state: ReturnsState) -> dict[str, int]:
     counts = dict.fromkeys(STATUSES, 0)
     counts.update({status: int(n) for status, n in rows})
     return counts
+
+
+def _parcel_delivered() -> sa.ColumnElement[bool]:
+    return sa.exists().where(
+        Shipment.return_id == ReturnRequest.id,
+        Shipment.status == ShipmentStatus.BOOKED,
+        Shipment.delivered_at.is_not(None),
+    )
+
+
+def arrived_count(state: ReturnsState) -> int:
+    """Authorized returns whose parcel was delivered to the shop (capped like the rest)."""
+    R = ReturnRequest
+    capped = (
+        sa.select(R.id)
+        .where(R.status == S.AUTHORIZED, _parcel_delivered())
+        .limit(COUNT_CAP + 1)
+        .subquery()
+    )
+    return int(state.session.scalar(sa.select(sa.func.count()).select_from(capped)) or 0)
 
 
 def waiting_counts(state: ReturnsState) -> dict[str, int]:

@@ -14,7 +14,14 @@ from flask import Blueprint, request, url_for
 
 from ...i18n import current_locale, format_date, format_when, reason_label, status_labels
 from ...models import utcnow
-from ...reports import STATUSES, QueueFilters, queue_page, status_counts, waiting_counts
+from ...reports import (
+    STATUSES,
+    QueueFilters,
+    arrived_count,
+    queue_page,
+    status_counts,
+    waiting_counts,
+)
 from ...reports import queue as queue_sql
 from ...state import ReturnsState, get_state
 from ...templating import render_page
@@ -41,6 +48,7 @@ def queue() -> str:
         filters=filters,
         counts=status_counts(state),
         waiting=waiting_counts(state),
+        arrived=arrived_count(state) if state.carrier is not None else None,
         count_cap=queue_sql.COUNT_CAP,
         count_cap_text=format_decimal(queue_sql.COUNT_CAP, locale=current_locale()),
         statuses=STATUSES,
