@@ -8,6 +8,8 @@ import pytest
 from flask import url_for
 from flask_login import current_user
 
+from example_shop.carrier import carrier_settings
+
 from .admin_helpers import (
     admin_client,
     authorize_all,
@@ -135,6 +137,8 @@ def _ready_for(app, admin, endpoint: str) -> tuple[str, dict]:
     if endpoint == "returns.admin_fulfil":  # asking again needs nothing more
         return rma, {}
     authorize_all(admin, rma)
+    if endpoint == "returns.admin_label_book":  # the carrier failed at authorization
+        return rma, {}
     if endpoint == "returns.admin_receive":
         return rma, {f"qty-{i}": "1" for i in ids.values()} | {
             f"condition-{i}": "as_new" for i in ids.values()
@@ -144,7 +148,14 @@ def _ready_for(app, admin, endpoint: str) -> tuple[str, dict]:
 
 
 # These forms start from an authorized return, whose page reads the payment at Stripe.
-NEEDS_PAYMENT = {"returns.admin_receive", "returns.admin_refund", "returns.admin_label_reprint"}
+NEEDS_PAYMENT = {
+    "returns.admin_receive",
+    "returns.admin_refund",
+    "returns.admin_label_reprint",
+    "returns.admin_label_book",
+}
+# Booking a missing label needs a carrier platform (its fake) whose first purchase failed.
+BOOKS_LABELS = {"returns.admin_label_book"}
 
 
 # Asks the shop's system again for what a return is owed: with nothing owed, nothing
@@ -155,9 +166,14 @@ ASKS_AGAIN = {"returns.admin_fulfil"}
 @pytest.mark.parametrize("endpoint", POST_ENDPOINTS)
 @pytest.mark.parametrize("token", ["missing", "forged"])
 def test_every_admin_form_needs_its_csrf_token(
-    make_shop_app, make_unpaid_shop_app, endpoint, token
+    request, make_shop_app, make_unpaid_shop_app, endpoint, token
 ):
-    shop_app = (make_shop_app if endpoint in NEEDS_PAYMENT else make_unpaid_shop_app)()
+    config = {}
+    if endpoint in BOOKS_LABELS:
+        fake = request.getfixturevalue("easypost")
+        fake.fail_next(r"/buy$", status=503)
+        config = carrier_settings("easypost", fake)
+    shop_app = (make_shop_app if endpoint in NEEDS_PAYMENT else make_unpaid_shop_app)(**config)
     admin = admin_client(shop_app)
     rma, data = _ready_for(shop_app, admin, endpoint)
     url = _url(shop_app, endpoint, rma, 0, next(iter(line_ids(shop_app, rma).values())))

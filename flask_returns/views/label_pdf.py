@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from ..carriers import make_label
+from ..carriers import carrier, make_label
 from ..documents import label_available, label_pdf, reprint_label
 from ..i18n import gettext as _
 from ..links import return_for_token
@@ -65,6 +65,8 @@ def admin_reprint(rma: str) -> Response | tuple[str, int]:
 
 def admin_book(rma: str) -> Response | tuple[str, int]:
     """Ask the carrier for a label that is missing (it failed, or refused an address)."""
+    if carrier() is None:
+        abort(404)  # the shop's labels are drawn here: nothing to book
     ret = return_or_404(rma)
     form = ConfirmForm()
     if not form.validate_on_submit():
