@@ -55,6 +55,7 @@ def test_the_admin_endpoints_are_all_there():
         "returns.admin_bulk",
         "returns.admin_label_pdf",
         "returns.admin_label_reprint",
+        "returns.admin_label_book",
         "returns.admin_exports",
         "returns.admin_export_download",
         "returns.admin_dashboard",
