@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from flask_returns import schema
+from flask_returns.carriers import retry_labels
 
 from .app import create_app
 from .carrier import start_demo_carrier
@@ -71,6 +72,8 @@ def main() -> None:
             created = seed_demo_data()
             print(f"demo orders: {', '.join(created)}")
             print(f"returns history: {seed_history()} returns over 90 days", flush=True)
+            if carrier is not None:  # the history's authorized returns get their labels
+                print(f"carrier labels booked: {retry_labels().booked}", flush=True)
         print(
             "customer: order 1001 / customer@example.com (or sign in with password "
             f"{DEMO_PASSWORD!r}); admin: admin@example.com / {DEMO_PASSWORD!r}"
