@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -57,20 +56,6 @@ REQUEST = ShipmentRequest(
     lines=(PackLine(name="Wanderschuh", sku="WS-42", quantity=1),),
     locale="de",
 )
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeDHL]:
-    fake = FakeDHL()
-    fake.start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def dhl(server: FakeDHL) -> FakeDHL:
-    server.reset()  # one server for the file (each stop waits half a second), fresh state
-    return server
 
 
 def provider(dhl: FakeDHL, timeout: float = 5, **options: object) -> DHLReturnsProvider:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
@@ -62,18 +61,10 @@ REQUEST = ShipmentRequest(
 )
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeEasyPost]:
-    platform = FakeEasyPost()
-    platform.start()
-    yield platform
-    platform.stop()
-
-
 @pytest.fixture
-def fake(server: FakeEasyPost) -> FakeEasyPost:
-    server.reset()
-    return server
+def fake(easypost: FakeEasyPost) -> FakeEasyPost:
+    """The session's fake EasyPost (tests/carrier_helpers.py), emptied for this test."""
+    return easypost
 
 
 def provider(fake: FakeEasyPost, timeout: float = 5, **options: object) -> EasyPostProvider:

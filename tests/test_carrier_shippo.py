@@ -8,7 +8,6 @@ money comes back when a label is voided, and only Shippo's webhooks move a parce
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -56,18 +55,10 @@ REQUEST = ShipmentRequest(
 )
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeShippo]:
-    running = FakeShippo()
-    running.start()
-    yield running
-    running.stop()
-
-
 @pytest.fixture
-def fake(server: FakeShippo) -> FakeShippo:
-    server.reset()  # one server for the module (stopping one takes half a second)
-    return server
+def fake(shippo: FakeShippo) -> FakeShippo:
+    """The session's fake Shippo (tests/carrier_helpers.py), emptied for this test."""
+    return shippo
 
 
 def provider(fake: FakeShippo, timeout: float = 2.0, **options: Any) -> ShippoProvider:
