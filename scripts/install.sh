@@ -17,6 +17,7 @@ DEB_PACKAGES=(
     gettext
     libpango-1.0-0
     libpangoft2-1.0-0
+    redis-server
 )
 
 missing=()
