@@ -5,15 +5,14 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from flask import Flask
 
 from .carriers.registry import carrier_from_settings
 from .cli import returns_cli
 from .documents.startup import check_label_setup
 from .errors import ConfigurationError
 from .i18n import available_locales
+from .limits import limiter_for
 from .mail import connect_receivers, warn_about_mail
 from .orders import OrderSource
 from .policy import policy_from_settings
@@ -98,7 +97,7 @@ class Returns:
             orders=orders,
             db=db,
             storage=storage,
-            limiter=_limiter_for(app),
+            limiter=limiter_for(app, settings),
             policy=policy,
             carrier=carrier_from_settings(settings.values),
         )
@@ -108,17 +107,3 @@ class Returns:
         warn_about_mail(app, settings)
         connect_receivers()
         app.cli.add_command(returns_cli)
-
-
-def _limiter_for(app: Flask) -> Limiter:
-    """The host's Limiter (shared storage and settings) or a private in-memory one.
-
-    A private limiter has no default limits, so it only limits our look-ups.
-    """
-    existing = app.extensions.get("limiter")
-    if existing:
-        return next(iter(existing))
-    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", default_limits=[])
-    # Ours limits POSTed look-ups only; other requests need not be weighed at all.
-    limiter.request_filter(lambda: request.method != "POST")
-    return limiter

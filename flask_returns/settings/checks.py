@@ -155,6 +155,20 @@ def rate_limit(key: str, value: Any) -> str:
     return value
 
 
+def limits_storage(key: str, value: Any) -> str | None:
+    """A storage URI the ``limits`` library knows (memory, redis, memcached, ...)."""
+    if value is None:
+        return None
+    from limits.storage import SCHEMES
+
+    scheme = value.split("://", 1)[0] if isinstance(value, str) and "://" in value else ""
+    if scheme not in SCHEMES or scheme.startswith("async+"):
+        raise ConfigurationError(
+            f"{key} must be a storage URI such as redis://host:6379/0 or memory://, got {value!r}"
+        )
+    return value
+
+
 def flag(key: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise ConfigurationError(f"{key} must be True or False, got {value!r}")

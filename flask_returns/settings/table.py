@@ -188,6 +188,14 @@ SETTINGS: tuple[Setting, ...] = (
         checks.rate_limit,
     ),
     Setting(
+        "RETURNS_RATELIMIT_STORAGE_URI",
+        None,
+        "Where the module's own limiter counts look-ups when the host has no Limiter, e.g. "
+        "`redis://redis.internal:6379/0` (install the `redis` extra); shared by every "
+        "process and server. None counts in each process's memory.",
+        checks.limits_storage,
+    ),
+    Setting(
         "RETURNS_STORAGE_PATH",
         None,
         "Folder for photos and documents; default `<instance_path>/returns-files`. "

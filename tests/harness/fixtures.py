@@ -7,6 +7,7 @@ Each part starts a real service on 127.0.0.1 and stops it again:
 - ``tests/harness/smtp.py``: an SMTP sink (``smtp_server``, ``smtp``);
 - ``tests/harness/browser.py``: headless Chromium (``browser``, ``page``);
 - ``tests/harness/live_server.py``: a Flask app served in a thread (``live_server``);
+- ``tests/harness/redis.py``: a real redis-server (``redis_server``, ``redis_url``);
 - ``tests/harness/artifacts.py``: where evidence goes (``artifacts_dir``), and each
   test's outcome for the fixtures that keep a screenshot of a failure.
 
@@ -21,4 +22,5 @@ pytest_plugins = [
     "tests.harness.smtp",
     "tests.harness.browser",
     "tests.harness.live_server",
+    "tests.harness.redis",
 ]
