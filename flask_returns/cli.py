@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 import click
 from flask.cli import AppGroup
 
-from . import schema
+from . import jobs, schema
 from .exports.cli import export_group
 from .state import get_state
 
@@ -67,13 +67,7 @@ def refunds_group() -> None:
 @refunds_group.command("reconcile")
 def refunds_reconcile() -> None:
     """Ask Stripe about every refund that is not final yet, and record the answers."""
-    from .refunds import reconcile_open_refunds
-
-    done = reconcile_open_refunds(_progress("Settling open refunds"))
-    click.echo(
-        f"{done.checked} open refund(s) checked: {done.settled} settled, "
-        f"{done.still_open} still open"
-    )
+    click.echo(jobs.reconcile_refunds(_progress("Settling open refunds")))
 
 
 @returns_cli.group("fulfilments")
@@ -85,13 +79,7 @@ def fulfilments_group() -> None:
 def fulfilments_settle() -> None:
     """Finish what a lost answer or an outage left: look each attempt up by its key,
     ask again with the same key, and ask for what fell due without being asked."""
-    from .fulfilment import settle_fulfilments
-
-    done = settle_fulfilments(_progress("Settling fulfilments"))
-    click.echo(
-        f"{done.checked} return(s) checked: {done.made} made, {done.delayed} still waiting "
-        f"for the shop's system, {done.in_progress} in progress"
-    )
+    click.echo(jobs.settle_fulfilments(_progress("Settling fulfilments")))
 
 
 @returns_cli.group("outbox")
@@ -107,17 +95,13 @@ def outbox_send(limit: int | None) -> None:
     Safe to run from cron while another run (or a request) is sending: each message
     is claimed before it is sent, so none goes out twice.
     """
-    from .mail import MailOff, count_waiting, send_due
+    from .mail import MailOff, count_waiting
 
     try:
-        summary = send_due(limit=limit)
+        click.echo(jobs.send_outbox(limit))
     except MailOff as off:
         click.echo(f"{off}; {count_waiting()} message(s) waiting", err=True)
         raise SystemExit(1) from None
-    click.echo(
-        f"{summary.sent} sent, {summary.retrying} to retry later, {summary.failed} given up, "
-        f"{summary.skipped} taken by another run; {summary.waiting} waiting"
-    )
 
 
 @outbox_group.command("retry")
@@ -145,18 +129,10 @@ def photos_group() -> None:
 @click.option("--dry-run", is_flag=True, help="Count what would go; delete nothing.")
 def photos_prune(older_than_hours: int, dry_run: bool) -> None:
     """Delete photos from forms that were never sent (no return names them)."""
-    from datetime import timedelta
-
-    from .models import utcnow
-    from .photos import prune_orphan_photos
-
-    cutoff = utcnow() - timedelta(hours=older_than_hours)
     try:
-        count = prune_orphan_photos(cutoff, dry_run=dry_run)
+        click.echo(jobs.prune_photos(older_than_hours, dry_run))
     except RuntimeError as problem:
         raise click.ClickException(str(problem)) from None
-    done = "would be deleted" if dry_run else "deleted"
-    click.echo(f"{count} orphan photo file(s) {done}")
 
 
 @returns_cli.group("labels")
@@ -173,25 +149,29 @@ def labels_retry(refused: bool) -> None:
 
     Safe to run from cron on several servers at once: each return is claimed.
     """
-    from .carriers import carrier, retry_labels
-
-    if carrier() is None:
-        click.echo("No carrier platform is set (RETURNS_CARRIER): nothing to book.")
-        return
-    done = retry_labels(refused_too=refused)
-    click.echo(
-        f"Booked {done.booked} label(s); {done.still_missing} still missing; "
-        f"{done.voided} unused label(s) voided."
-    )
+    click.echo(jobs.retry_labels(refused))
 
 
 @labels_group.command("track")
 def labels_track() -> None:
     """Ask the carrier where each return parcel on its way is (for shops without webhooks)."""
-    from .carriers import carrier, poll_tracking
+    click.echo(jobs.track_parcels())
 
-    if carrier() is None:
-        click.echo("No carrier platform is set (RETURNS_CARRIER): nothing to track.")
-        return
-    asked, changed = poll_tracking()
-    click.echo(f"Asked about {asked} parcel(s); {changed} moved on.")
+
+@returns_cli.command("worker")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=1),
+    default=60,
+    show_default=True,
+    help="Seconds between rounds; tracking runs hourly and the photo clean-up daily.",
+)
+@click.option("--once", is_flag=True, help="Run one round and exit.")
+def worker(interval: float, once: bool) -> None:
+    """Run every periodic job in one loop, for shops that prefer one process to cron.
+
+    Each job claims its rows, so several workers (on several servers) share the work
+    and never do the same row twice. SIGTERM or Ctrl-C: the job running finishes,
+    then the worker exits with status 0.
+    """
+    jobs.run_worker(interval, once=once, say=lambda line: click.echo(line, err=False))

@@ -15,7 +15,7 @@ from example_shop.local_stripe import free_port
 from flask_returns import ConfigurationError, Returns
 from flask_returns.mail import outbox as outbox_module
 from flask_returns.mail.notifications import new_message_id
-from flask_returns.mail.outbox import LEASE, claim, retry_delay, send_due
+from flask_returns.mail.outbox import claim, lease, retry_delay, send_due
 from flask_returns.models import OutboxMessage, utcnow
 
 from .admin_helpers import admin_client, authorize_all, load, open_return
@@ -285,7 +285,7 @@ def test_a_row_left_sending_by_a_crash_is_due_again_after_its_lease(make_mail_ho
         assert claim(row_id) is not None  # a runner took it, then died
         assert claim(row_id) is None  # nobody else may take it meanwhile
         assert send_due().sent == 0
-        clock.advance(seconds=LEASE.total_seconds() + 1)
+        clock.advance(seconds=lease().total_seconds() + 1)
         assert send_due().sent == 1
     (row,) = outbox_rows(app)
     assert (row.status, row.attempts) == ("sent", 2)

@@ -39,9 +39,6 @@ from .mailer import Attachment, Mailer, build_message, is_permanent, mailer_from
 
 log = logging.getLogger("flask_returns.outbox")
 
-# How long a claimed row belongs to its runner: far longer than one send can take
-# (SMTP timeout per step, plus a label rendering), so only a crashed runner loses it.
-LEASE = timedelta(minutes=10)
 MAX_DELAY = timedelta(hours=6)
 
 _TABLE = OutboxMessage.__table__
@@ -175,6 +172,11 @@ def _due(now: datetime) -> sa.ColumnElement[bool]:
     )
 
 
+def lease() -> timedelta:
+    """How long a claimed row belongs to its runner (``RETURNS_WORKER_LEASE``)."""
+    return timedelta(seconds=get_state().settings["RETURNS_WORKER_LEASE"])
+
+
 def claim(row_id: int) -> sa.Row[Any] | None:
     """Take one due row for this runner (``sending``, attempts + 1), or None if not ours."""
     now = utcnow()
@@ -185,7 +187,8 @@ def claim(row_id: int) -> sa.Row[Any] | None:
             .values(
                 status=OutboxStatus.SENDING,
                 attempts=_TABLE.c.attempts + 1,
-                next_attempt_at=now + LEASE,
+                # Far longer than one send takes: only a runner that died loses it.
+                next_attempt_at=now + lease(),
             )
         )
         if taken.rowcount != 1:

@@ -45,6 +45,8 @@ class Refund(Base):
     # Why the admin refunded less than proposed, when they did.
     note: Mapped[str] = mapped_column(sa.Text, default="")
     created_by: Mapped[str] = mapped_column(sa.String(128), default="")
+    # A reconcile runner's claim: nobody else asks Stripe about it before this time.
+    claimed_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -174,20 +174,51 @@ def open_refunds() -> list[Refund]:
 
 @dataclass(frozen=True)
 class ReconcileSummary:
-    """What one reconcile run found: refunds checked, settled now, and still open."""
+    """What one reconcile run found: refunds checked, settled now, still open, and
+    left to another runner that holds them."""
 
     checked: int
     settled: int
     still_open: int
+    taken: int = 0
+
+
+def claim_refund(refund_id: int) -> bool:
+    """Take an open refund for this runner until ``RETURNS_WORKER_LEASE`` runs out.
+
+    One conditional UPDATE, committed before Stripe is asked, as the outbox claims
+    its rows: it works on every database, holds no lock while Stripe answers, and a
+    runner that dies mid-row simply lets its claim run out.
+    """
+    state = get_state()
+    now = utcnow()
+    taken = state.session.execute(
+        sa.update(Refund)
+        .where(
+            Refund.id == refund_id,
+            Refund.status.in_([s.value for s in OPEN]),
+            sa.or_(Refund.claimed_until.is_(None), Refund.claimed_until < now),
+        )
+        .values(claimed_until=now + timedelta(seconds=state.settings["RETURNS_WORKER_LEASE"]))
+        .execution_options(synchronize_session=False)
+    )
+    state.session.commit()
+    return taken.rowcount == 1
 
 
 def reconcile_open_refunds(
     each: Callable[[list[Refund]], Iterable[Refund]] = iter,
 ) -> ReconcileSummary:
-    """Ask Stripe about every refund that is not final yet and record the answers.
+    """Ask Stripe about every open refund no other runner holds, and record the answers.
 
     ``each`` wraps the list being worked through (the CLI shows a progress bar).
     """
     pending = open_refunds()
-    settled = sum(1 for refund in each(pending) if settle_from_stripe(refund))
-    return ReconcileSummary(len(pending), settled, len(open_refunds()))
+    settled = taken = 0
+    for refund in each(pending):
+        if not claim_refund(refund.id):
+            taken += 1
+            continue
+        get_state().session.refresh(refund)
+        settled += settle_from_stripe(refund)
+    return ReconcileSummary(len(pending) - taken, settled, len(open_refunds()), taken)

@@ -331,6 +331,14 @@ SETTINGS: tuple[Setting, ...] = (
         "pool size. SQLite always takes them one by one.",
         checks.int_at_least(1),
     ),
+    Setting(
+        "RETURNS_WORKER_LEASE",
+        600,
+        "Seconds a periodic command's claim on a row lasts (an e-mail being sent, a refund "
+        "being checked at Stripe): far longer than one row takes, so only a runner that "
+        "died loses its rows, to whichever runs next after the lease.",
+        checks.int_at_least(1),
+    ),
     # ---------------------------------------------------------------- mail
     *MAIL_SETTINGS,
     # ---------------------------------------------------------------- resolutions

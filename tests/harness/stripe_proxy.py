@@ -73,6 +73,8 @@ class StripeProxy:
         self.mode = "pass"
         self.hang_seconds = 5.0
         self.forwarded_refunds = 0
+        # The path of every GET passed through (what was asked of Stripe).
+        self.reads: list[str] = []
         self._answers: dict[str, tuple[int, list[tuple[str, str]], bytes]] = {}
         self._lock = threading.Lock()
         proxy = self
@@ -84,6 +86,8 @@ class StripeProxy:
                 pass
 
             def do_GET(self) -> None:
+                with proxy._lock:
+                    proxy.reads.append(self.path)
                 proxy._relay(self, b"")
 
             def do_DELETE(self) -> None:
