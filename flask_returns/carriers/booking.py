@@ -106,6 +106,9 @@ def book_label(ret: ReturnRequest, actor: Actor) -> Booking:
     session = get_state().session
     try:
         ret = held(ret)
+        if not label_due(ret):  # cancelled or changed while we waited for the row
+            session.rollback()
+            return Booking("none")
         shipment = open_shipment(ret)
         if shipment is not None and shipment.status == ShipmentStatus.BOOKED:
             session.rollback()
