@@ -8,6 +8,7 @@ Each part starts a real service on 127.0.0.1 and stops it again:
 - ``tests/harness/browser.py``: headless Chromium (``browser``, ``page``);
 - ``tests/harness/live_server.py``: a Flask app served in a thread (``live_server``);
 - ``tests/harness/redis.py``: a real redis-server (``redis_server``, ``redis_url``);
+- ``tests/harness/gunicorn.py``: app servers as gunicorn processes (``app_servers``);
 - ``tests/harness/artifacts.py``: where evidence goes (``artifacts_dir``), and each
   test's outcome for the fixtures that keep a screenshot of a failure.
 
@@ -23,4 +24,5 @@ pytest_plugins = [
     "tests.harness.browser",
     "tests.harness.live_server",
     "tests.harness.redis",
+    "tests.harness.gunicorn",
 ]
