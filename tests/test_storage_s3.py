@@ -221,11 +221,12 @@ def _signed_by(storage: S3Storage) -> list[str]:
     return keys
 
 
-def _s3_app(**config: object) -> Flask:
+def _s3_app(storage: object = None, **config: object) -> Flask:
+    """A bare app with the extension; no database is touched."""
     app = Flask("host")
     app.config.update(SECRET_KEY="s", SQLALCHEMY_DATABASE_URI="sqlite://", **config)
     SQLAlchemy(app)
-    Returns(app, orders=MemoryOrders())
+    Returns(app, orders=MemoryOrders(), storage=storage)
     return app
 
 
@@ -292,16 +293,8 @@ def test_wrong_storage_settings_stop_start_up(config, message):
 
 
 def test_a_storage_object_and_s3_settings_together_stop_start_up(tmp_path):
-    app = Flask("host")
-    app.config.update(
-        SECRET_KEY="s",
-        SQLALCHEMY_DATABASE_URI="sqlite://",
-        RETURNS_STORAGE="s3",
-        RETURNS_S3_BUCKET="shop",
-    )
-    SQLAlchemy(app)
     with pytest.raises(ConfigurationError, match="pass storage= or set RETURNS_STORAGE = 's3'"):
-        Returns(app, orders=MemoryOrders(), storage=LocalStorage(tmp_path))
+        _s3_app(LocalStorage(tmp_path), RETURNS_STORAGE="s3", RETURNS_S3_BUCKET="shop")
 
 
 def test_without_boto3_start_up_names_the_extra(monkeypatch):
@@ -317,7 +310,7 @@ def test_a_shop_on_local_storage_never_imports_boto3():
         from flask import Flask
         from flask_sqlalchemy import SQLAlchemy
         from flask_returns import Returns
-        from flask_returns.testing import MemoryOrders, make_order, open_return
+        from flask_returns.testing import MemoryOrders, make_order
 
         app = Flask("shop")
         app.config.update(SECRET_KEY="s", SQLALCHEMY_DATABASE_URI="sqlite://")
