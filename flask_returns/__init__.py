@@ -6,7 +6,13 @@ through :class:`OrderSource` and hears about every step through the signals.
 
 from __future__ import annotations
 
-from .errors import ConfigurationError, IllegalTransition, InvalidReturn, ReturnsError
+from .errors import (
+    ConfigurationError,
+    IllegalTransition,
+    InvalidReturn,
+    ReturnsError,
+    StorageError,
+)
 from .extension import Returns
 from .money import Money
 from .orders import Address, Order, OrderLine, OrderSource
@@ -33,6 +39,7 @@ __all__ = [
     "OrderSource",
     "Returns",
     "ReturnsError",
+    "StorageError",
     "ignore_returns_tables",
     "refund_failed",
     "refund_succeeded",

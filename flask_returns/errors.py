@@ -23,3 +23,10 @@ class IllegalTransition(ReturnsError):
 
 class InvalidReturn(ReturnsError):
     """The lines or quantities asked for cannot be returned."""
+
+
+class StorageError(ReturnsError):
+    """The file store (an S3 bucket) could not be reached or refused a request.
+
+    Not raised for a missing file: ``Storage.load`` raises ``FileNotFoundError``.
+    """

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from flask import Flask
@@ -19,7 +18,7 @@ from .policy import policy_from_settings
 from .resolutions import missing_capabilities
 from .settings import load_settings
 from .state import ReturnsState
-from .storage import LocalStorage, Storage
+from .storage import Storage, storage_for
 from .views import create_blueprint
 from .views.admin.access import warn_if_unguarded
 
@@ -77,15 +76,7 @@ class Returns:
             raise ConfigurationError(
                 f"RETURNS_LOCALES names languages without a catalog: {', '.join(sorted(missing))}"
             )
-        storage = (
-            storage
-            or self._storage
-            or LocalStorage(
-                settings["RETURNS_STORAGE_PATH"] or os.path.join(app.instance_path, "returns-files")
-            )
-        )
-        if not isinstance(storage, Storage):
-            raise ConfigurationError("storage= must have save, load, delete and exists methods")
+        storage = storage_for(app, settings, storage or self._storage)
         policy = policy_from_settings(settings.values)
         missing = missing_capabilities(orders, policy.offered_resolutions)
         if missing:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import smtplib
 import socket
 import time
@@ -141,6 +142,15 @@ def test_smtp_receives_and_survives_restart_on_same_port(smtp):
 
 def test_smtp_fixture_starts_empty(smtp):
     assert smtp.messages == []
+
+
+def test_s3_server_is_our_child_on_loopback_and_each_bucket_starts_empty(s3_server, s3_bucket):
+    assert _listen_addresses(s3_server.port) == {"127.0.0.1"}
+    parent = Path(f"/proc/{s3_server.pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
+    assert int(parent) == os.getpid()  # started here, stopped here by its pid
+    assert s3_bucket.keys() == []
+    s3_bucket.client.put_object(Bucket=s3_bucket.name, Key="photos/x.jpg", Body=b"x")
+    assert s3_bucket.keys() == ["photos/x.jpg"]
 
 
 @pytest.mark.browser

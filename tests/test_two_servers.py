@@ -36,8 +36,14 @@ def _line_index(page: str, name: str) -> int:
 
 
 def _look_up(session, base: str, number: str, email: str) -> int:
-    data = {"csrf_token": _token(session, f"{base}/returns/"), "order_number": number, "email": email}
-    return session.post(f"{base}/returns/", data=data, allow_redirects=False, timeout=30).status_code
+    data = {
+        "csrf_token": _token(session, f"{base}/returns/"),
+        "order_number": number,
+        "email": email,
+    }
+    return session.post(
+        f"{base}/returns/", data=data, allow_redirects=False, timeout=30
+    ).status_code
 
 
 def _sign_in(base: str) -> requests.Session:
@@ -50,7 +56,7 @@ def _sign_in(base: str) -> requests.Session:
 
 
 @pytest.fixture
-def shop_on_two_servers(make_shop_app, stripe_server, app_servers, redis_url, s3_storage_settings, tmp_path):
+def shop_on_two_servers(make_shop_app, stripe_server, app_servers, redis_url, s3_bucket):
     from .harness.stripe_proxy import StripeProxy
 
     proxy = StripeProxy(stripe_server.api_base)
@@ -66,7 +72,7 @@ def shop_on_two_servers(make_shop_app, stripe_server, app_servers, redis_url, s3
         "RETURNS_PUBLIC_URL": "https://shop.example",
         "RETURNS_RATELIMIT_STORAGE_URI": redis_url,
         "RETURNS_LOOKUP_RATE_LIMIT": "6 per minute",
-        **s3_storage_settings,
+        **s3_bucket.settings(),  # photos and PDFs in one bucket for both
     }
     servers = [app_servers(config), app_servers(config)]
     try:
@@ -76,7 +82,7 @@ def shop_on_two_servers(make_shop_app, stripe_server, app_servers, redis_url, s3
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-def test_a_return_through_two_servers(shop_on_two_servers, s3_objects):
+def test_a_return_through_two_servers(shop_on_two_servers, s3_bucket):
     app, (a, b), proxy = shop_on_two_servers
 
     # The customer's form goes to A, with a photo.
@@ -98,7 +104,7 @@ def test_a_return_through_two_servers(shop_on_two_servers, s3_objects):
     assert sent.status_code == 302, sent.text[:500]
     status_path = sent.headers["Location"].split("?")[0]
     rma = RMA.search(customer.get(f"{b}{status_path}", timeout=30).text).group(0)
-    assert any(key.startswith("photos/") for key in s3_objects())
+    assert any(key.startswith("photos/") for key in s3_bucket.keys())
 
     # The admin, on B, sees the photo A stored.
     admin = _sign_in(b)
@@ -109,11 +115,16 @@ def test_a_return_through_two_servers(shop_on_two_servers, s3_objects):
 
     # Authorized on A (the label is made there), downloaded through B from storage.
     token = _token(admin, f"{a}/returns/admin/returns/{rma}")
-    step = admin.post(f"{a}/returns/admin/returns/{rma}/authorize", data={"csrf_token": token}, allow_redirects=False, timeout=60)
+    step = admin.post(
+        f"{a}/returns/admin/returns/{rma}/authorize",
+        data={"csrf_token": token},
+        allow_redirects=False,
+        timeout=60,
+    )
     assert step.status_code == 302
     label = admin.get(f"{b}/returns/admin/returns/{rma}/label.pdf", timeout=60)
     assert label.status_code == 200 and label.content.startswith(b"%PDF-")
-    assert any(key.startswith("labels/") for key in s3_objects())
+    assert any(key.startswith("labels/") for key in s3_bucket.keys())
     with app.app_context():
         session = app.extensions["returns"].session
         assert session.scalar(sa.select(sa.func.count()).select_from(LabelDocument)) == 1
@@ -123,7 +134,9 @@ def test_a_return_through_two_servers(shop_on_two_servers, s3_objects):
     received = {"csrf_token": TOKEN.search(detail).group(1)}
     for line_id in re.findall(r'name="qty-(\d+)"', detail):
         received |= {f"qty-{line_id}": "1", f"condition-{line_id}": "as_new"}
-    answer = admin.post(f"{b}/returns/admin/returns/{rma}/receive", data=received, allow_redirects=False, timeout=60)
+    answer = admin.post(
+        f"{b}/returns/admin/returns/{rma}/receive", data=received, allow_redirects=False, timeout=60
+    )
     assert answer.status_code == 302
     detail = admin.get(f"{b}/returns/admin/returns/{rma}", timeout=30).text
     amount = re.search(r'name="refund_amount"[^>]*value="([^"]+)"', detail).group(1)
@@ -159,19 +172,6 @@ def test_a_return_through_two_servers(shop_on_two_servers, s3_objects):
 def test_failed_look_ups_on_both_servers_share_one_limit(shop_on_two_servers):
     _app, (a, b), _proxy = shop_on_two_servers
     guesser = requests.Session()
-    codes = [
-        _look_up(guesser, (a, b)[n % 2], "1001", f"guess{n}@example.com") for n in range(9)
-    ]
+    codes = [_look_up(guesser, (a, b)[n % 2], "1001", f"guess{n}@example.com") for n in range(9)]
     assert codes[:6] == [404] * 6
     assert codes[6:] == [429] * 3
-
-
-@pytest.fixture
-def s3_storage_settings(tmp_path):
-    return {"RETURNS_STORAGE_PATH": str(tmp_path / "shared")}
-
-
-@pytest.fixture
-def s3_objects(tmp_path):
-    root = tmp_path / "shared"
-    return lambda: [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()]

@@ -94,6 +94,21 @@ def label_pdf(ret: ReturnRequest) -> bytes:
     return _render_and_store(ret, facts, created_by="")[1]
 
 
+def label_pdf_key(ret: ReturnRequest) -> str:
+    """Like :func:`label_pdf`, without reading the file: the storage key of the
+    current PDF, rendered and stored first if missing or stale (for a download the
+    storage serves itself)."""
+    if not label_available(ret):
+        raise LabelUnavailable(f"return {ret.rma} has no label now")
+    facts = gather_facts(ret)
+    stored = current_document(ret)
+    if stored is not None and stored.fingerprint == facts.fingerprint:
+        if get_state().storage.exists(stored.storage_key):
+            return stored.storage_key
+        logger.warning("label file %s of %s is missing; rendering again", stored.id, ret.rma)
+    return _render_and_store(ret, facts, created_by="")[0].storage_key
+
+
 def reprint_label(ret: ReturnRequest, actor: Actor) -> LabelDocument:
     """Render afresh whatever is stored (a smudged print, a changed template), on record."""
     if not label_available(ret):

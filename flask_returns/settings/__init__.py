@@ -15,6 +15,7 @@ from typing import Any
 from ..errors import ConfigurationError
 from .checks import MAIL_KINDS, SECURITY_DEFAULT_PORTS, Setting
 from .defaults import DEFAULT_REASONS, shipped_locales
+from .storage import check_storage
 from .table import SETTINGS
 
 __all__ = [
@@ -66,6 +67,7 @@ def load_settings(config: dict[str, Any]) -> ReturnsSettings:
         values[setting.key] = setting.check(setting.key, config[setting.key])
     _check_together(values)
     _check_mail(values)
+    check_storage(values)
     return ReturnsSettings(values)
 
 

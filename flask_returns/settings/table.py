@@ -14,6 +14,7 @@ from .conversation import CONVERSATION_SETTINGS
 from .defaults import DEFAULT_REASONS, shipped_locales
 from .mail import MAIL_SETTINGS
 from .resolutions import RESOLUTION_SETTINGS
+from .storage import STORAGE_SETTINGS
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
@@ -195,13 +196,8 @@ SETTINGS: tuple[Setting, ...] = (
         "process and server. None counts in each process's memory.",
         checks.limits_storage,
     ),
-    Setting(
-        "RETURNS_STORAGE_PATH",
-        None,
-        "Folder for photos and documents; default `<instance_path>/returns-files`. "
-        "Never a folder under `static/`.",
-        checks.optional_str,
-    ),
+    # ---------------------------------------------------------------- storage
+    *STORAGE_SETTINGS,
     Setting(
         "RETURNS_STRIPE_API_KEY",
         None,

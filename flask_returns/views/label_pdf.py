@@ -12,7 +12,7 @@ from flask import Blueprint, abort, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from ..carriers import carrier, make_label
-from ..documents import label_available, label_pdf, reprint_label
+from ..documents import label_available, label_pdf, label_pdf_key, reprint_label
 from ..i18n import gettext as _
 from ..links import return_for_token
 from ..models import ReturnRequest
@@ -20,17 +20,29 @@ from ..state import ReturnsState, get_state
 from .admin.access import admin_actor, guard_admin_endpoints
 from .admin.detail import render_detail, return_or_404
 from .forms import ConfirmForm
+from .presigned import presigned_seconds, redirect_to_bucket
 
 
 def _pdf_response(ret: ReturnRequest) -> Response:
-    """The stored PDF; private (never in a shared cache), revalidated by its hash."""
+    """The stored PDF; private (never in a shared cache), revalidated by its hash.
+
+    Called after the access checks; with ``RETURNS_S3_PRESIGNED_SECONDS`` the
+    bucket serves it, through a redirect to a link that expires.
+    """
+    disposition = f'attachment; filename="return-label-{ret.rma}.pdf"'
+    if (seconds := presigned_seconds()) is not None:
+        key = label_pdf_key(ret)
+        get_state().session.commit()  # a fresh rendering's record, as below
+        return redirect_to_bucket(
+            key, seconds, disposition=disposition, cache_control="private, no-cache"
+        )
     pdf = label_pdf(ret)
     # label_pdf may have recorded a fresh rendering; keep that record.
     get_state().session.commit()
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Cache-Control"] = "private, no-cache"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Disposition"] = f'attachment; filename="return-label-{ret.rma}.pdf"'
+    response.headers["Content-Disposition"] = disposition
     response.add_etag()
     return response.make_conditional(request)
 

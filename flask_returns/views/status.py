@@ -21,6 +21,7 @@ from ..templating import render_page
 from ..workflow import Actor, can_transition, cancel_return, find_return
 from .forms import ConfirmForm, MessageForm, TrackForm
 from .lookup_limit import limit_failed_lookups
+from .presigned import presigned_seconds, redirect_to_bucket
 
 S = ReturnStatus
 # The steps a customer sees, in order; a rejected or cancelled return stops early.
@@ -114,9 +115,14 @@ def photo(token: str, photo_id: int, size: str) -> Response:
 
 
 def photo_response(found: Photo, *, thumbnail: bool) -> Response:
+    """The photo, to a caller whose access is already checked: served here, or by a
+    redirect to the bucket's presigned link (``RETURNS_S3_PRESIGNED_SECONDS``)."""
     key = found.thumbnail_key if thumbnail else found.storage_key
+    cache = "private, max-age=3600"
+    if (seconds := presigned_seconds()) is not None:
+        return redirect_to_bucket(key, seconds, disposition="inline", cache_control=cache)
     response = Response(get_state().storage.load(key), mimetype="image/jpeg")
-    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["Cache-Control"] = cache
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Disposition"] = "inline"
     return response

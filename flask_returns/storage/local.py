@@ -1,45 +1,14 @@
-"""Where photos and documents live: a local folder by default, behind one small interface.
-
-Keys are ours (random, checked against a strict pattern), never a customer's file
-name, so nothing a customer sends can choose where a file lands.
-"""
+"""The default storage: files in a local folder, written atomically."""
 
 from __future__ import annotations
 
 import os
-import re
-import secrets
 import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol, runtime_checkable
 
-_KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,40}(/[a-z0-9][a-z0-9_-]{0,80}){0,2}\.(jpg|pdf|png)")
-
-
-def new_key(folder: str, suffix: str) -> str:
-    """A fresh random key such as ``photos/3f9c...e1.jpg``."""
-    return f"{folder}/{secrets.token_hex(16)}.{suffix}"
-
-
-def check_key(key: str) -> str:
-    if not isinstance(key, str) or not _KEY.fullmatch(key):
-        raise ValueError(f"not a storage key: {key!r}")
-    return key
-
-
-@runtime_checkable
-class Storage(Protocol):
-    """What flask-returns needs from a file store (S3, GCS, ... can implement it)."""
-
-    def save(self, key: str, data: bytes) -> None: ...
-
-    def load(self, key: str) -> bytes: ...
-
-    def delete(self, key: str) -> None: ...
-
-    def exists(self, key: str) -> bool: ...
+from .base import check_key, is_key
 
 
 class LocalStorage:
@@ -85,5 +54,5 @@ class LocalStorage:
             if path.name.startswith(".tmp-") or not path.is_file():
                 continue
             key = path.relative_to(self.root).as_posix()
-            if _KEY.fullmatch(key) and path.stat().st_mtime < cutoff:
+            if is_key(key) and path.stat().st_mtime < cutoff:
                 yield key
