@@ -136,6 +136,49 @@ def test_four_reconcilers_ask_stripe_about_each_refund_once(
         proxy.close()
 
 
+def test_a_reconciler_killed_mid_row_leaves_the_refund_to_the_next_after_its_lease(
+    make_shop_app, stripe_server, _schema_ready, tmp_path
+):
+    from .harness.stripe_proxy import StripeProxy
+    from .test_webhooks import _pending_refund_made_at_stripe
+
+    proxy = StripeProxy(stripe_server.api_base)
+    try:
+        app = make_shop_app(STRIPE_API_BASE=proxy.api_base, RETURNS_STRIPE_API_BASE=proxy.api_base)
+        refund_id = _pending_refund_made_at_stripe(app)[0]
+        config = {
+            "kind": "shop",
+            "SQLALCHEMY_DATABASE_URI": _schema_ready,
+            "SECRET_KEY": "test-secret",
+            "STRIPE_API_KEY": stripe_server.api_key,
+            "STRIPE_API_BASE": proxy.api_base,
+            "RETURNS_STORAGE_PATH": str(tmp_path / "files"),
+            "RETURNS_WORKER_LEASE": LEASE,
+        }
+        proxy.reads.clear()
+        proxy.read_delay = 30  # Stripe is slow: the runner is caught asking
+        victim = _start(config, "returns", "refunds", "reconcile")
+        deadline = time.monotonic() + 60
+        while not any(p.startswith("/v1/refunds") for p in proxy.reads):
+            assert time.monotonic() < deadline, "the runner never asked Stripe"
+            time.sleep(0.05)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=10)
+        proxy.read_delay = 0
+        # Its claim holds: the next runner leaves the refund alone until the lease ends.
+        assert "1 taken by another run" in _finish(
+            _start(config, "returns", "refunds", "reconcile")
+        )
+        time.sleep(LEASE + 1)
+        out = _finish(_start(config, "returns", "refunds", "reconcile"))
+        assert "1 settled" in out
+        with app.app_context():
+            session = app.extensions["returns"].session
+            assert session.get(Refund, refund_id).status == "succeeded"
+    finally:
+        proxy.close()
+
+
 def test_the_worker_runs_every_job_and_stops_on_sigterm(
     make_mail_host, smtp, _schema_ready, tmp_path
 ):

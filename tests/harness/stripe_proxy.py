@@ -73,8 +73,10 @@ class StripeProxy:
         self.mode = "pass"
         self.hang_seconds = 5.0
         self.forwarded_refunds = 0
-        # The path of every GET passed through (what was asked of Stripe).
+        # The path of every GET passed through (what was asked of Stripe), and how long
+        # each GET waits before it is forwarded (a slow Stripe, to catch a runner mid-row).
         self.reads: list[str] = []
+        self.read_delay = 0.0
         self._answers: dict[str, tuple[int, list[tuple[str, str]], bytes]] = {}
         self._lock = threading.Lock()
         proxy = self
@@ -88,6 +90,7 @@ class StripeProxy:
             def do_GET(self) -> None:
                 with proxy._lock:
                     proxy.reads.append(self.path)
+                time.sleep(proxy.read_delay)
                 proxy._relay(self, b"")
 
             def do_DELETE(self) -> None:
