@@ -9,12 +9,10 @@ refunded", which is recorded as done).
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from ..models import EventAction, ReturnRequest, ReturnStatus, Shipment, ShipmentStatus, utcnow
 from ..state import get_state
 from ..workflow import Actor, record_event
-from .booking import REQUESTS_PER_ATTEMPT, carrier, held
+from .booking import call_may_be_running, carrier, held
 from .provider import BookedShipment, CarrierError, VoidOutcome
 from .stored import booked_from_row
 
@@ -22,14 +20,12 @@ REQUESTING = "requesting"
 
 
 def _claimable(shipment: Shipment) -> bool:
+    """A booked label nobody is voiding, or whose voiding call could no longer be running."""
     if shipment.status != ShipmentStatus.BOOKED:
         return False
     if shipment.void_status == "":
         return True
-    if shipment.void_status != REQUESTING or shipment.call_started_at is None:
-        return False
-    timeout = get_state().settings["RETURNS_CARRIER_TIMEOUT"] * REQUESTS_PER_ATTEMPT
-    return utcnow() - shipment.call_started_at >= timedelta(seconds=timeout)
+    return shipment.void_status == REQUESTING and not call_may_be_running(shipment)
 
 
 def void_label(ret: ReturnRequest, actor: Actor) -> VoidOutcome | None:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,20 +13,9 @@ import pytest
 
 from example_shop.local_stripe import free_port
 
+from .processes import stop_child, wait_for_port
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _wait_for(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {log.read_text(errors='replace')[-2000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("gunicorn did not start listening within 60 s")
 
 
 @pytest.fixture
@@ -48,15 +35,11 @@ def app_servers(tmp_path: Path) -> Iterator[Callable[[dict], str]]:
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
         started.append(process)
-        _wait_for(port, process, log)
+        wait_for_port(
+            port, process, "gunicorn", timeout=60, output=lambda: log.read_text(errors="replace")
+        )
         return f"http://127.0.0.1:{port}"
 
     yield serve
     for process in started:
-        process.terminate()
-    for process in started:
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_child(process, timeout=20)

@@ -7,16 +7,16 @@ its process id at the end.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 
 from example_shop.local_stripe import free_port
+
+from .processes import stop_child, wait_for_port
 
 
 @dataclass(frozen=True)
@@ -30,19 +30,6 @@ class RedisServer:
         import redis
 
         redis.Redis(host="127.0.0.1", port=self.port).flushall()
-
-
-def _wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"redis-server exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("redis-server did not start listening within 20 s")
 
 
 @pytest.fixture(scope="session")
@@ -59,15 +46,10 @@ def redis_server() -> Iterator[RedisServer]:
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        _wait_for(port, process)
+        wait_for_port(port, process, "redis-server", timeout=20)
         yield RedisServer(port)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_child(process)
         shutil.rmtree(folder, ignore_errors=True)
 
 

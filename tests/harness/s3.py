@@ -23,6 +23,8 @@ import pytest
 
 from example_shop.local_stripe import free_port
 
+from .processes import stop_child
+
 REGION = "eu-central-1"
 ACCESS_KEY_ID = "harness-access-key"
 SECRET_ACCESS_KEY = "harness-secret-key"
@@ -87,13 +89,7 @@ class S3Server:
     def stop(self, timeout: float = 10.0) -> None:
         """SIGTERM to our own child by its pid; SIGKILL if it does not go."""
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout)
+        stop_child(process, timeout)
         if self._log is not None:
             self._log.close()
             self._log = None
